@@ -1,0 +1,251 @@
+"""The wire contract: every message on every topic, and the topic names.
+
+Everything that reads or writes Kafka imports this module; nobody re-declares a field. A message
+carries ``schema_version``: consumers accept any version up to :data:`SCHEMA_VERSION` and send
+anything newer to the dead-letter topic rather than guessing at it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+RAW_TOPIC = "ugc.posts.raw"
+SCORED_TOPIC = "ugc.posts.scored"
+DLQ_TOPIC = "ugc.posts.dlq"
+ALL_TOPICS = (RAW_TOPIC, SCORED_TOPIC, DLQ_TOPIC)
+
+
+class Platform(StrEnum):
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+    X = "x"
+    INSTAGRAM = "instagram"
+    REDDIT = "reddit"
+    YOUTUBE = "youtube"
+
+
+class Sentiment(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class RiskLevel(StrEnum):
+    """GARM-style brand-safety risk, from the worst (``floor``: never monetise) to ``none``."""
+
+    FLOOR = "floor"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+
+def normalize_hashtag(tag: str) -> str:
+    """Hashtags compare without the ``#`` and case-insensitively (``#MyBrand`` == ``mybrand``)."""
+    return tag.strip().lstrip("#").casefold()
+
+
+class _Wire(BaseModel):
+    # Unknown fields are ignored so that an older consumer survives a newer, compatible producer.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Author(_Wire):
+    id: str = Field(min_length=1)
+    handle: str = Field(min_length=1)
+    display_name: str | None = None
+    followers: int | None = Field(default=None, ge=0)
+
+
+class Media(_Wire):
+    type: Literal["image", "video", "gifv", "audio", "unknown"] = "unknown"
+    url: str = Field(min_length=1)
+    preview_url: str | None = None
+    alt_text: str | None = None
+
+
+class Engagement(_Wire):
+    """Counts as the network reported them when collected; ``None`` where it reports none."""
+
+    likes: int | None = Field(default=None, ge=0)
+    reposts: int | None = Field(default=None, ge=0)
+    replies: int | None = Field(default=None, ge=0)
+    quotes: int | None = Field(default=None, ge=0)
+
+
+class RawPost(_Wire):
+    """A post that matched a brand hashtag, normalized from any network."""
+
+    schema_version: int = SCHEMA_VERSION
+    platform: Platform
+    native_id: str = Field(min_length=1)
+    post_id: str
+    hashtags: Annotated[list[str], Field(min_length=1)]
+    text: str
+    author: Author
+    media: list[Media] = Field(default_factory=list)
+    permalink: str | None = None
+    language: str | None = None
+    created_at: AwareDatetime
+    collected_at: AwareDatetime
+    engagement: Engagement = Field(default_factory=Engagement)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_post_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "post_id" not in data:
+            data = {**data, "post_id": f"{data.get('platform')}:{data.get('native_id')}"}
+        return data
+
+    @field_validator("hashtags")
+    @classmethod
+    def _normalize_hashtags(cls, tags: list[str]) -> list[str]:
+        normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
+        if not normalized:
+            raise ValueError("at least one non-empty hashtag is required")
+        return normalized
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if not 1 <= version <= SCHEMA_VERSION:
+            raise ValueError(f"unsupported schema_version {version} (this build reads 1..{SCHEMA_VERSION})")
+        return version
+
+    @model_validator(mode="after")
+    def _post_id_matches(self) -> RawPost:
+        expected = f"{self.platform.value}:{self.native_id}"
+        if self.post_id != expected:
+            raise ValueError(f"post_id must be {expected!r}, got {self.post_id!r}")
+        return self
+
+
+class SentimentScores(_Wire):
+    label: Sentiment
+    scores: dict[Sentiment, float]
+
+
+class SafetyScores(_Wire):
+    """Brand-safety probabilities per task (``offensive``, ``hate``), GARM category scores,
+    and the risk level they add up to, with the reasons that produced it."""
+
+    scores: dict[str, float]
+    garm: dict[str, float] = Field(default_factory=dict)
+    risk: RiskLevel
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ModelInfo(_Wire):
+    name: str
+    version: str
+
+
+class ScoredPost(RawPost):
+    """A raw post plus what the classifier said about it."""
+
+    sentiment: SentimentScores
+    safety: SafetyScores
+    model: ModelInfo
+    scored_at: AwareDatetime
+
+
+class DeadLetter(_Wire):
+    """A message that could not be processed: why, where it came from, and its exact bytes."""
+
+    schema_version: int = SCHEMA_VERSION
+    reason: str
+    stage: str
+    source_topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key_b64: str | None = None
+    original_b64: str
+    failed_at: AwareDatetime
+
+    @classmethod
+    def for_message(
+        cls,
+        *,
+        reason: str,
+        stage: str,
+        original: bytes,
+        key: bytes | None = None,
+        source_topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> DeadLetter:
+        return cls(
+            reason=reason,
+            stage=stage,
+            source_topic=source_topic,
+            partition=partition,
+            offset=offset,
+            key_b64=base64.b64encode(key).decode() if key is not None else None,
+            original_b64=base64.b64encode(original).decode(),
+            failed_at=utcnow(),
+        )
+
+    @property
+    def original(self) -> bytes:
+        return base64.b64decode(self.original_b64)
+
+
+class PoisonMessage(ValueError):
+    """A message that will never decode or validate, however often it is retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+M = TypeVar("M", bound=_Wire)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def encode(message: _Wire) -> bytes:
+    """The bytes of a message on the wire: compact UTF-8 JSON."""
+    return message.model_dump_json().encode()
+
+
+def decode(model: type[M], data: bytes | None) -> M:
+    """Decode and validate one message, raising :class:`PoisonMessage` with a readable reason."""
+    if data is None:
+        raise PoisonMessage("empty message (null value)")
+    try:
+        payload = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PoisonMessage(f"not valid UTF-8 JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise PoisonMessage(f"expected a JSON object, got {type(payload).__name__}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise PoisonMessage(f"invalid {model.__name__}: {_summarize(exc)}") from None
+
+
+def _summarize(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "(message)"
+        parts.append(f"{where}: {error['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

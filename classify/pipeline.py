@@ -1,0 +1,133 @@
+"""The steps of the scoring stream, free of any broker: decode → validate → score.
+
+The faust agent in :mod:`classify.worker` only moves bytes in and out; everything it decides is
+here, so that it can be tested without a broker and reused by offline tools.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ugc.contract import (
+    DeadLetter,
+    ModelInfo,
+    PoisonMessage,
+    RawPost,
+    SafetyScores,
+    ScoredPost,
+    SentimentScores,
+    decode,
+    utcnow,
+)
+
+STAGE = "classify"
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What the worker needs of one consumed record."""
+
+    value: bytes | None
+    key: bytes | None
+    topic: str
+    partition: int
+    offset: int
+
+
+class TextScoresLike(Protocol):
+    @property
+    def sentiment(self) -> SentimentScores: ...
+    @property
+    def safety(self) -> SafetyScores: ...
+
+
+class ScorerLike(Protocol):
+    """The part of :class:`classify.scoring.Scorer` the stream uses."""
+
+    @property
+    def model_info(self) -> ModelInfo: ...
+
+    def score_texts(self, texts: Sequence[str]) -> Sequence[TextScoresLike]: ...
+
+
+@dataclass
+class DecodedBatch:
+    posts: list[RawPost] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def decode_batch(messages: Sequence[InboundMessage]) -> DecodedBatch:
+    """Split a batch into valid raw posts and dead letters that say why the rest failed."""
+    batch = DecodedBatch()
+    for message in messages:
+        try:
+            batch.posts.append(decode(RawPost, message.value))
+        except PoisonMessage as poison:
+            batch.dead_letters.append(
+                DeadLetter.for_message(
+                    reason=poison.reason,
+                    stage=STAGE,
+                    original=message.value or b"",
+                    key=message.key,
+                    source_topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                )
+            )
+    return batch
+
+
+def score_posts(scorer: ScorerLike, posts: Sequence[RawPost]) -> list[ScoredPost]:
+    """Score every post with one encoder pass for the whole batch."""
+    if not posts:
+        return []
+    results = scorer.score_texts([post.text for post in posts])
+    if len(results) != len(posts):
+        raise RuntimeError(f"scorer returned {len(results)} results for {len(posts)} posts")
+    scored_at = utcnow()
+    model = scorer.model_info
+    return [
+        ScoredPost.model_validate(
+            {
+                **post.model_dump(),
+                "sentiment": result.sentiment,
+                "safety": result.safety,
+                "model": model,
+                "scored_at": scored_at,
+            }
+        )
+        for post, result in zip(posts, results, strict=True)
+    ]
+
+
+class DeadLetterRatioExceeded(RuntimeError):
+    """Too many recent messages were poison: most likely a bad deploy upstream."""
+
+
+class DeadLetterGuard:
+    """Tracks the share of dead letters over the last ``window`` messages.
+
+    A trickle of poison is normal and goes to the dead-letter topic; a flood means a producer or
+    this worker is broken, and draining the whole topic into the dead-letter queue would turn
+    one bad deploy into a replay job. So past ``max_ratio`` the worker stops instead.
+    """
+
+    def __init__(self, *, max_ratio: float, window: int) -> None:
+        self.max_ratio = max_ratio
+        self.window = window
+        self._outcomes: deque[bool] = deque(maxlen=window)
+
+    def check(self, *, good: int, dead: int) -> None:
+        """Record a batch; raise :class:`DeadLetterRatioExceeded` if it tips the ratio over."""
+        self._outcomes.extend([False] * good + [True] * dead)
+        if len(self._outcomes) < self.window:
+            return
+        ratio = sum(self._outcomes) / len(self._outcomes)
+        if ratio > self.max_ratio:
+            raise DeadLetterRatioExceeded(
+                f"{ratio:.0%} of the last {len(self._outcomes)} messages were dead-lettered "
+                f"(limit {self.max_ratio:.0%}); stopping instead of draining the topic"
+            )

@@ -1,0 +1,116 @@
+"""The scoring stream: a faust-streaming agent from ``ugc.posts.raw`` to ``ugc.posts.scored``.
+
+One agent with ``concurrency=1`` (higher concurrency can commit offsets past unprocessed
+messages in faust-streaming); throughput comes from partitions and batches. Each batch goes
+decode → validate → score → produce → wait for the broker's acks; faust commits the offsets only
+after the batch returns, so a crash replays the batch instead of losing it (the sink is
+idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import faust
+
+from classify.pipeline import (
+    DeadLetterGuard,
+    DeadLetterRatioExceeded,
+    InboundMessage,
+    ScorerLike,
+    decode_batch,
+    score_posts,
+)
+from classify.settings import ClassifySettings
+from ugc.contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC, encode
+
+log = logging.getLogger(__name__)
+
+APP_ID = "ugc-classify"
+
+
+def broker_url(settings: ClassifySettings) -> str:
+    return ";".join(f"kafka://{server}" for server in settings.bootstrap_list)
+
+
+def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
+    """Build the faust app with its scoring agent; the scorer is loaded once, by the caller."""
+    app = faust.App(
+        APP_ID,
+        broker=broker_url(settings),
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.heartbeat_interval_s,
+        topic_partitions=settings.topic_partitions,
+        topic_disable_leader=True,
+        web_enabled=False,
+        store="memory://",
+    )
+    raw_topic = app.topic(RAW_TOPIC, key_type=bytes, value_type=bytes)
+    scored_topic = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)
+    dlq_topic = app.topic(DLQ_TOPIC, key_type=bytes, value_type=bytes)
+    guard = DeadLetterGuard(max_ratio=settings.dlq_max_ratio, window=settings.dlq_window)
+    # Scoring runs in a thread so that the event loop keeps heartbeating to the group
+    # coordinator while torch is busy; one thread, because batches are processed in order.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorer")
+
+    async def process(events: Sequence[Any]) -> None:
+        batch = decode_batch([_inbound(event.message) for event in events])
+        guard.check(good=len(batch.posts), dead=len(batch.dead_letters))
+        loop = asyncio.get_running_loop()
+        scored = await loop.run_in_executor(executor, score_posts, scorer, batch.posts)
+        deliveries = [
+            await scored_topic.send(key=post.post_id.encode(), value=encode(post), force=True)
+            for post in scored
+        ]
+        for dead in batch.dead_letters:
+            log.warning("dead-lettered offset %s/%s: %s", dead.partition, dead.offset, dead.reason)
+            deliveries.append(
+                await dlq_topic.send(
+                    key=dead.key_b64.encode() if dead.key_b64 else None,
+                    value=encode(dead),
+                    force=True,
+                )
+            )
+        # Wait for the broker to acknowledge every output before faust may commit the inputs.
+        await asyncio.gather(*deliveries)
+        log.info("scored %d posts, dead-lettered %d", len(scored), len(batch.dead_letters))
+
+    @app.agent(raw_topic, concurrency=1, name="score_posts")
+    async def score_raw_posts(stream: faust.StreamT[bytes]) -> None:
+        async for events in stream.take_events(
+            settings.batch_size, within=settings.batch_window_s
+        ):
+            try:
+                await process(events)
+            except DeadLetterRatioExceeded as exc:
+                log.critical("%s", exc)
+                # Crash the whole app: the worker exits non-zero and the batch stays uncommitted.
+                await app.crash(exc)
+                return
+
+    return app
+
+
+def _inbound(message: Any) -> InboundMessage:
+    return InboundMessage(
+        value=message.value,
+        key=message.key,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
+def run_worker(settings: ClassifySettings, scorer: ScorerLike, *, loglevel: str = "info") -> None:
+    """Run the scoring worker until SIGINT/SIGTERM, which faust turns into a clean stop."""
+    app = create_app(settings, scorer)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

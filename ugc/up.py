@@ -1,0 +1,276 @@
+"""``ugc up``: the whole pipeline on one machine, with nothing installed but this package.
+
+Starts the embedded broker (Tansu) on a free port, migrates a SQLite database, and supervises
+one child process per kind: the curation API, the sink, the classify worker and an ingest source
+(the demo replay, or a real Mastodon instance). Children run in their own sessions so that
+Ctrl-C reaches only the supervisor, which then stops them in pipeline order: the sources first,
+so that what was already produced can drain.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import click
+import httpx
+
+from ugc.broker import EmbeddedBroker, create_topics
+from ugc.console import Console
+from ugc.contract import normalize_hashtag
+from ugc.processes import Child
+from ugc.settings import KafkaSettings
+
+DEFAULT_API_KEY = "dev-moderator-key"
+MAX_RESTARTS = 5
+
+
+@dataclass
+class UpOptions:
+    data_dir: Path
+    port: int
+    partitions: int
+    api_key: str
+    replay_file: Path | None
+    rate: float
+    mastodon: str | None
+    hashtags: list[str] = field(default_factory=list)
+
+
+@click.command(name="up")
+@click.option("--mastodon", metavar="URL", default=None,
+              help="Listen on this Mastodon instance instead of replaying the demo file.")
+@click.option("--hashtag", "hashtags", multiple=True, metavar="TAG",
+              help="Hashtag to listen for with --mastodon (repeatable, with or without #).")
+@click.option("--replay", "replay_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="JSONL file of posts to replay (default: the bundled demo).")
+@click.option("--rate", type=float, default=20.0, show_default=True,
+              help="Replay rate in posts per second (0 = as fast as possible).")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port of the API.")
+@click.option("--partitions", type=int, default=3, show_default=True,
+              help="Partitions of the post topics.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".ugc"), show_default=True,
+              help="Where the SQLite database, logs and checkpoints go.")
+def up_command(mastodon: str | None, hashtags: tuple[str, ...], replay_file: Path | None,
+               rate: float, port: int, partitions: int, data_dir: Path) -> None:
+    """Run the whole pipeline here: broker, classify worker, sink, API and ingest.
+
+    \b
+    Examples:
+      ugc up                                   # replay the demo posts
+      ugc up --mastodon https://mastodon.social --hashtag coffee
+    """
+    if mastodon and not hashtags:
+        raise click.UsageError("--mastodon needs at least one --hashtag")
+    if hashtags and not mastodon:
+        raise click.UsageError("--hashtag goes with --mastodon")
+    options = UpOptions(
+        data_dir=data_dir.resolve(),
+        port=port,
+        partitions=partitions,
+        api_key=os.environ.get("UGC_MODERATOR_API_KEY", DEFAULT_API_KEY),
+        replay_file=replay_file,
+        rate=rate,
+        mastodon=mastodon,
+        hashtags=[normalize_hashtag(t) for t in hashtags],
+    )
+    sys.exit(Supervisor(options).run())
+
+
+class Supervisor:
+    def __init__(self, options: UpOptions) -> None:
+        self.options = options
+        self.console = Console()
+        self.stop_requested = threading.Event()
+        self.children: list[Child] = []
+
+    def run(self) -> int:
+        opts = self.options
+        started = time.monotonic()
+        (opts.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+        self.console.say("up", "starting the embedded Kafka broker (Tansu)…")
+        broker = EmbeddedBroker(log_path=opts.data_dir / "logs" / "tansu.log")
+        broker.start()
+        try:
+            return self._run_with_broker(broker.bootstrap_servers, started)
+        finally:
+            self._stop_children()
+            broker.stop()
+            self.console.say("up", "stopped.")
+
+    def _run_with_broker(self, bootstrap: str, started: float) -> int:
+        opts = self.options
+        create_topics(KafkaSettings(kafka_bootstrap_servers=bootstrap,
+                                    topic_partitions=opts.partitions))
+        database_url = f"sqlite:///{opts.data_dir / 'ugc.db'}"
+        from curation_api.migrate import upgrade
+
+        upgrade(database_url)
+        env = self._child_env(bootstrap, database_url)
+        self.children = [Child(name, args, env, opts.data_dir / "logs", self.console)
+                         for name, args in self._child_commands()]
+        for child in self.children:
+            child.start()
+        api_url = f"http://127.0.0.1:{opts.port}"
+        if not self._wait_for_api(api_url):
+            return 1
+        feeds = self._create_feeds(api_url)
+        self._print_banner(api_url, feeds)
+        return self._supervise(api_url, started)
+
+    def _child_env(self, bootstrap: str, database_url: str) -> dict[str, str]:
+        opts = self.options
+        return {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "UGC_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "UGC_TOPIC_PARTITIONS": str(opts.partitions),
+            "UGC_DATABASE_URL": database_url,
+            "UGC_MODERATOR_API_KEY": opts.api_key,
+            "UGC_API_PORT": str(opts.port),
+            "UGC_CHECKPOINT_DIR": str(opts.data_dir / "checkpoints"),
+            # One machine, one member per group: short group timeouts make restarts quick.
+            "UGC_SINK_SESSION_TIMEOUT_MS": "6000",
+            "UGC_SINK_HEARTBEAT_INTERVAL_MS": "1000",
+            "UGC_SESSION_TIMEOUT_S": "6",
+            "UGC_HEARTBEAT_INTERVAL_S": "1",
+        }
+
+    def _child_commands(self) -> list[tuple[str, list[str]]]:
+        opts = self.options
+        if opts.mastodon:
+            ingest = ["ingest", "mastodon", "--base-url", opts.mastodon]
+            for tag in opts.hashtags:
+                ingest += ["--hashtag", tag]
+        else:
+            ingest = ["ingest", "replay", "--rate", str(opts.rate)]
+            if opts.replay_file:
+                ingest += ["--file", str(opts.replay_file)]
+        return [
+            ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)]),
+            ("sink", ["sink"]),
+            ("classify", ["classify", "worker"]),
+            ("ingest", ingest),
+        ]
+
+    def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stop_requested.is_set():
+            try:
+                if httpx.get(f"{api_url}/healthz", timeout=2).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            if self.children[0].exited():
+                break
+            time.sleep(0.2)
+        self.console.say("up", f"the API did not come up at {api_url}; see the [api] lines above")
+        return False
+
+    def _feed_hashtags(self) -> list[str]:
+        if self.options.mastodon:
+            return self.options.hashtags
+        from ingest.sources.replay import iter_posts
+
+        path = self.options.replay_file
+        if path is None:
+            from ingest.demo import demo_posts_path
+
+            path = demo_posts_path()
+        tags: dict[str, int] = {}
+        for post in iter_posts(path):
+            for tag in post.hashtags:
+                tags[tag] = tags.get(tag, 0) + 1
+        # Brand hashtags are the ones most posts carry; stray tags would make empty feeds.
+        return [tag for tag, count in sorted(tags.items(), key=lambda kv: -kv[1]) if count >= 10]
+
+    def _create_feeds(self, api_url: str) -> list[str]:
+        headers = {"X-API-Key": self.options.api_key}
+        slugs = []
+        for tag in self._feed_hashtags()[:10]:
+            slug = "".join(ch if ch.isalnum() else "-" for ch in tag).strip("-")[:63] or "feed"
+            response = httpx.put(f"{api_url}/v1/feeds/{slug}", headers=headers, timeout=10,
+                                 json={"title": f"#{tag}", "hashtags": [tag]})
+            if response.status_code < 300:
+                slugs.append(slug)
+            else:
+                self.console.say("up", f"could not create feed {slug}: {response.text}")
+        return slugs
+
+    def _print_banner(self, api_url: str, feeds: list[str]) -> None:
+        key = self.options.api_key
+        lines = [
+            f"API docs:          {api_url}/docs",
+            f"moderator API key: {key}"
+            + ("   (set UGC_MODERATOR_API_KEY to change it)" if key == DEFAULT_API_KEY else ""),
+            f"moderation queue:  curl -H 'X-API-Key: {key}' {api_url}/v1/queue",
+        ]
+        lines += [f"public feed:       {api_url}/v1/feeds/{slug}/posts" for slug in feeds]
+        lines.append("the classify worker is loading its model; scored posts appear below. "
+                     "Ctrl-C stops everything.")
+        self.console.banner(lines)
+
+    def _supervise(self, api_url: str, started: float) -> int:
+        last_report = ""
+        first_scored = False
+        headers = {"X-API-Key": self.options.api_key}
+        while not self.stop_requested.wait(1.0):
+            for child in self.children:
+                code = child.exited()
+                if code is None or child.finished:
+                    continue
+                if child.name == "ingest" and code == 0 and not self.options.mastodon:
+                    child.finished = True
+                    self.console.say("up", "the demo replay is done; everything else keeps running")
+                elif child.restarts >= MAX_RESTARTS:
+                    self.console.say("up", f"{child.name} keeps failing (exit {code}); stopping")
+                    return 1
+                else:
+                    self.console.say("up", f"{child.name} exited with {code}; restarting it")
+                    child.restart()
+            report = self._stats(api_url, headers)
+            if report and report != last_report:
+                if not first_scored:
+                    first_scored = True
+                    elapsed = time.monotonic() - started
+                    self.console.say("up", f"first scored posts are in the queue after "
+                                           f"{elapsed:.1f}s")
+                self.console.say("queue", report)
+                last_report = report
+        return 0
+
+    @staticmethod
+    def _stats(api_url: str, headers: dict[str, str]) -> str:
+        try:
+            stats = httpx.get(f"{api_url}/v1/stats", headers=headers, timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            return ""
+        by_status = stats.get("by_status") or {}
+        total = sum(int(v) for v in by_status.values())
+        if not total:
+            return ""
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(by_status.items()))
+        risky = {k: v for k, v in (stats.get("by_risk") or {}).items() if k != "none" and v}
+        risk_text = ", ".join(f"{k} {v}" for k, v in sorted(risky.items())) or "none"
+        return f"{total} scored posts ({statuses}); brand-safety risk: {risk_text}"
+
+    def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop_requested.is_set():
+            return
+        self.console.say("up", "stopping (this drains and commits; Ctrl-C again is ignored)…")
+        self.stop_requested.set()
+
+    def _stop_children(self) -> None:
+        # Stop in pipeline order so each stage can drain what the previous one produced.
+        order = {"ingest": 0, "classify": 1, "sink": 2, "api": 3}
+        for child in sorted(self.children, key=lambda c: order.get(c.name, 9)):
+            child.stop()

@@ -85,9 +85,7 @@ def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
 
     @app.agent(raw_topic, concurrency=1, name="score_posts")
     async def score_raw_posts(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(
-            settings.batch_size, within=settings.batch_window_s
-        ):
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_window_s):
             try:
                 await process(events)
             except DeadLetterRatioExceeded as exc:

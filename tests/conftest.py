@@ -37,8 +37,13 @@ def service_missing(what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
-def wait_until(condition: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.1,
-               message: str = "condition") -> T:
+def wait_until(
+    condition: Callable[[], T],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.1,
+    message: str = "condition",
+) -> T:
     """Poll ``condition`` until it returns something truthy; fail the test at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -71,8 +76,8 @@ def kafka_settings(broker: str) -> KafkaSettings:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database for this test run, dropped at the end."""
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """A factory of fresh PostgreSQL databases for this test run, all dropped at the end."""
     admin_url = make_url(POSTGRES_ADMIN_URL)
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -80,15 +85,31 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text("select 1"))
     except Exception as exc:
         service_missing(f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} ({exc})")
-    name = f"ugc_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"ugc_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return admin_url.set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield create
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            for name in created:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": name},
+                )
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_databases: Callable[[], str]) -> str:
+    """URL of a fresh PostgreSQL database shared by this test run."""
+    return postgres_databases()

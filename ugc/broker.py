@@ -7,6 +7,7 @@ production points ``UGC_KAFKA_BOOTSTRAP_SERVERS`` at a real Kafka cluster instea
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -46,8 +47,9 @@ def tansu_binary() -> str:
 class EmbeddedBroker:
     """A Tansu broker on a free local port, in memory, for as long as the context lasts."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int | None = None,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int | None = None, log_path: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.log_path = log_path
@@ -60,10 +62,14 @@ class EmbeddedBroker:
     def start(self, *, timeout: float = 30.0) -> str:
         url = f"tcp://{self.bootstrap_servers}"
         command = [
-            tansu_binary(), "broker",
-            "--listener-url", url,
-            "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/",
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
         ]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
@@ -93,13 +99,18 @@ class EmbeddedBroker:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
-def wait_for_broker(bootstrap_servers: str, *, timeout: float = 30.0,
-                    process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_broker(
+    bootstrap_servers: str, *, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     """Poll until the broker answers a metadata request, or raise :class:`BrokerUnavailable`."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
@@ -107,8 +118,9 @@ def wait_for_broker(bootstrap_servers: str, *, timeout: float = 30.0,
         if process is not None and process.poll() is not None:
             raise BrokerUnavailable(f"broker process exited with code {process.returncode}")
         try:
-            admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers,
-                                     request_timeout_ms=2000, client_id="ugc-probe")
+            admin = KafkaAdminClient(
+                bootstrap_servers=bootstrap_servers, request_timeout_ms=2000, client_id="ugc-probe"
+            )
         except (KafkaError, OSError) as exc:
             last_error = exc
             time.sleep(0.2)
@@ -126,17 +138,19 @@ def create_topics(settings: KafkaSettings, topics: Iterable[str] = ALL_TOPICS) -
     try:
         existing = set(admin.list_topics())
         wanted = [
-            NewTopic(name=name, num_partitions=settings.topic_partitions,
-                     replication_factor=settings.topic_replication)
-            for name in topics if name not in existing
+            NewTopic(
+                name=name,
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication,
+            )
+            for name in topics
+            if name not in existing
         ]
         if not wanted:
             return []
-        try:
+        # Another process may create them between our listing and our request: fine.
+        with contextlib.suppress(TopicAlreadyExistsError):
             admin.create_topics(wanted)
-        except TopicAlreadyExistsError:
-            # Another process created them between our listing and our request: fine.
-            pass
         return [t.name for t in wanted]
     finally:
         admin.close()

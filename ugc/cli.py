@@ -20,6 +20,7 @@ _SUBCOMMANDS = {
     "ingest": ("ingest.cli", "ingest"),
     "classify": ("classify.cli", "classify"),
     "topics": ("ugc.topics", "topics_group"),
+    "settings": ("ugc.settings_doc", "settings_command"),
 }
 
 _HELP = {
@@ -30,6 +31,7 @@ _HELP = {
     "ingest": "Pull hashtag posts from a source and produce them to Kafka.",
     "classify": "Score posts: the stream worker, training and offline scoring.",
     "topics": "Create the Kafka topics.",
+    "settings": "List every UGC_* setting with its default.",
 }
 
 

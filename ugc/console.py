@@ -6,8 +6,14 @@ import sys
 import threading
 from typing import TextIO
 
-_COLORS = {"up": "1;36", "queue": "1;32", "api": "35", "sink": "34", "classify": "33",
-           "ingest": "36"}
+_COLORS = {
+    "up": "1;36",
+    "queue": "1;32",
+    "api": "35",
+    "sink": "34",
+    "classify": "33",
+    "ingest": "36",
+}
 
 
 class Console:

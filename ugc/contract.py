@@ -125,7 +125,9 @@ class RawPost(_Wire):
     @classmethod
     def _known_version(cls, version: int) -> int:
         if not 1 <= version <= SCHEMA_VERSION:
-            raise ValueError(f"unsupported schema_version {version} (this build reads 1..{SCHEMA_VERSION})")
+            raise ValueError(
+                f"unsupported schema_version {version} (this build reads 1..{SCHEMA_VERSION})"
+            )
         return version
 
     @model_validator(mode="after")

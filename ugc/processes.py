@@ -14,8 +14,9 @@ from ugc.console import Console
 class Child:
     """One ``ugc <subcommand>`` process whose output is shown with a prefix and kept in a log."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path,
-                 console: Console) -> None:
+    def __init__(
+        self, name: str, args: list[str], env: dict[str, str], log_dir: Path, console: Console
+    ) -> None:
         self.name = name
         self.args = args
         self.env = env
@@ -39,8 +40,9 @@ class Child:
             start_new_session=True,
         )
         assert self._process.stdout is not None
-        threading.Thread(target=self._pump, args=(self._process.stdout,), daemon=True,
-                         name=f"pump-{self.name}").start()
+        threading.Thread(
+            target=self._pump, args=(self._process.stdout,), daemon=True, name=f"pump-{self.name}"
+        ).start()
 
     def _pump(self, stream: IO[str]) -> None:
         with open(self.log_path, "a", encoding="utf-8") as log:

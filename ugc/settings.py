@@ -44,4 +44,3 @@ def refuse_placeholder(settings: BaseUgcSettings, name: str, value: str) -> None
     """Outside development a secret must be a real one, not the default from the README."""
     if settings.env == "production" and value.strip().casefold() in PLACEHOLDER_SECRETS:
         raise ValueError(f"UGC_{name.upper()} must be set to a real secret when UGC_ENV=production")
-

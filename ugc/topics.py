@@ -15,8 +15,14 @@ def topics_group() -> None:
 
 @topics_group.command(name="create")
 @click.option("--partitions", type=int, default=None, help="Override UGC_TOPIC_PARTITIONS.")
-@click.option("--wait", "wait_s", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for the broker to answer.")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the broker to answer.",
+)
 def create_command(partitions: int | None, wait_s: float) -> None:
     """Create ugc.posts.raw, ugc.posts.scored and ugc.posts.dlq if they do not exist."""
     settings = KafkaSettings()

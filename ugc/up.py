@@ -44,22 +44,53 @@ class UpOptions:
 
 
 @click.command(name="up")
-@click.option("--mastodon", metavar="URL", default=None,
-              help="Listen on this Mastodon instance instead of replaying the demo file.")
-@click.option("--hashtag", "hashtags", multiple=True, metavar="TAG",
-              help="Hashtag to listen for with --mastodon (repeatable, with or without #).")
-@click.option("--replay", "replay_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="JSONL file of posts to replay (default: the bundled demo).")
-@click.option("--rate", type=float, default=20.0, show_default=True,
-              help="Replay rate in posts per second (0 = as fast as possible).")
+@click.option(
+    "--mastodon",
+    metavar="URL",
+    default=None,
+    help="Listen on this Mastodon instance instead of replaying the demo file.",
+)
+@click.option(
+    "--hashtag",
+    "hashtags",
+    multiple=True,
+    metavar="TAG",
+    help="Hashtag to listen for with --mastodon (repeatable, with or without #).",
+)
+@click.option(
+    "--replay",
+    "replay_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSONL file of posts to replay (default: the bundled demo).",
+)
+@click.option(
+    "--rate",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Replay rate in posts per second (0 = as fast as possible).",
+)
 @click.option("--port", type=int, default=8000, show_default=True, help="Port of the API.")
-@click.option("--partitions", type=int, default=3, show_default=True,
-              help="Partitions of the post topics.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".ugc"), show_default=True,
-              help="Where the SQLite database, logs and checkpoints go.")
-def up_command(mastodon: str | None, hashtags: tuple[str, ...], replay_file: Path | None,
-               rate: float, port: int, partitions: int, data_dir: Path) -> None:
+@click.option(
+    "--partitions", type=int, default=3, show_default=True, help="Partitions of the post topics."
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".ugc"),
+    show_default=True,
+    help="Where the SQLite database, logs and checkpoints go.",
+)
+def up_command(
+    mastodon: str | None,
+    hashtags: tuple[str, ...],
+    replay_file: Path | None,
+    rate: float,
+    port: int,
+    partitions: int,
+    data_dir: Path,
+) -> None:
     """Run the whole pipeline here: broker, classify worker, sink, API and ingest.
 
     \b
@@ -109,15 +140,18 @@ class Supervisor:
 
     def _run_with_broker(self, bootstrap: str, started: float) -> int:
         opts = self.options
-        create_topics(KafkaSettings(kafka_bootstrap_servers=bootstrap,
-                                    topic_partitions=opts.partitions))
+        create_topics(
+            KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=opts.partitions)
+        )
         database_url = f"sqlite:///{opts.data_dir / 'ugc.db'}"
         from curation_api.migrate import upgrade
 
         upgrade(database_url)
         env = self._child_env(bootstrap, database_url)
-        self.children = [Child(name, args, env, opts.data_dir / "logs", self.console)
-                         for name, args in self._child_commands()]
+        self.children = [
+            Child(name, args, env, opts.data_dir / "logs", self.console)
+            for name, args in self._child_commands()
+        ]
         for child in self.children:
             child.start()
         api_url = f"http://127.0.0.1:{opts.port}"
@@ -198,8 +232,12 @@ class Supervisor:
         slugs = []
         for tag in self._feed_hashtags()[:10]:
             slug = "".join(ch if ch.isalnum() else "-" for ch in tag).strip("-")[:63] or "feed"
-            response = httpx.put(f"{api_url}/v1/feeds/{slug}", headers=headers, timeout=10,
-                                 json={"title": f"#{tag}", "hashtags": [tag]})
+            response = httpx.put(
+                f"{api_url}/v1/feeds/{slug}",
+                headers=headers,
+                timeout=10,
+                json={"title": f"#{tag}", "hashtags": [tag]},
+            )
             if response.status_code < 300:
                 slugs.append(slug)
             else:
@@ -215,8 +253,10 @@ class Supervisor:
             f"moderation queue:  curl -H 'X-API-Key: {key}' {api_url}/v1/queue",
         ]
         lines += [f"public feed:       {api_url}/v1/feeds/{slug}/posts" for slug in feeds]
-        lines.append("the classify worker is loading its model; scored posts appear below. "
-                     "Ctrl-C stops everything.")
+        lines.append(
+            "the classify worker is loading its model; scored posts appear below. "
+            "Ctrl-C stops everything."
+        )
         self.console.banner(lines)
 
     def _supervise(self, api_url: str, started: float) -> int:
@@ -242,8 +282,9 @@ class Supervisor:
                 if not first_scored:
                     first_scored = True
                     elapsed = time.monotonic() - started
-                    self.console.say("up", f"first scored posts are in the queue after "
-                                           f"{elapsed:.1f}s")
+                    self.console.say(
+                        "up", f"first scored posts are in the queue after {elapsed:.1f}s"
+                    )
                 self.console.say("queue", report)
                 last_report = report
         return 0

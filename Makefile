@@ -1,0 +1,55 @@
+# Task entry points. `make run` and `make test` work on a fresh clone: they create the virtual
+# environment and install everything first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch: a CPU build, never the multi-GB CUDA one. Where pip already has a local CPU wheel
+# (a wheelhouse in its find-links) that is used; otherwise PyTorch's CPU index. Anyone who
+# wants another build installs torch into the venv first and this step leaves it alone.
+TORCH_SPEC ?= torch>=2.2
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint typecheck unit bench train clean
+
+help:
+	@echo "make run    - set up and run the whole pipeline on the demo data (ugc up)"
+	@echo "make test   - set up, then lint, type check and run the tests"
+	@echo "make bench  - end-to-end throughput/latency benchmark"
+	@echo "make train  - retrain the classifier heads from ../shared/data"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is required (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import torch' 2>/dev/null || \
+		$(BIN)/pip install --quiet --no-deps --no-index "$(TORCH_SPEC)" 2>/dev/null || \
+		$(BIN)/pip install --quiet --index-url $(TORCH_CPU_INDEX) "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: setup
+	$(BIN)/ugc up
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+bench: setup
+	$(BIN)/python bench/e2e.py
+
+train: setup
+	$(BIN)/ugc classify train ../shared/data
+
+clean:
+	rm -rf $(VENV) .ugc .pytest_cache .mypy_cache .ruff_cache

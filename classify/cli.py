@@ -1,0 +1,129 @@
+"""``classify`` commands: train the heads, score posts from a file. The worker joins this group."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from classify.heads import DEFAULT_HEADS_DIR
+from classify.scoring import Scorer, TextScores
+from classify.settings import ClassifySettings
+from classify.train import DEFAULT_MAX_TRAIN_PER_TASK, train
+
+# Posts scored per chunk: output appears as it is ready while memory stays flat on big inputs.
+SCORE_CHUNK = 256
+
+
+@click.group(name="classify")
+def classify() -> None:
+    """Sentiment and brand-safety scoring of posts."""
+
+
+@classify.command(name="train")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_HEADS_DIR,
+    show_default=True,
+    help="Where heads.safetensors and heads.json are written.",
+)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option(
+    "--max-per-task",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_TRAIN_PER_TASK,
+    show_default=True,
+    help="Training rows per task at most (a seeded sample beyond that).",
+)
+@click.option(
+    "--encoder",
+    default=None,
+    help="Encoder id or path (default: UGC_MODEL_ENCODER, else the packaged MiniLM).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep embeddings here so that re-runs on the same encoder and data skip the encoder.",
+)
+def train_command(
+    data_dir: Path,
+    out: Path,
+    seed: int,
+    max_per_task: int,
+    encoder: str | None,
+    cache_dir: Path | None,
+) -> None:
+    """Train the task heads on the labeled data in DATA_DIR (the shared data directory)."""
+    settings = ClassifySettings()
+    if settings.torch_threads:
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
+    report = train(
+        data_dir,
+        out,
+        encoder=settings.model_encoder if encoder is None else encoder,
+        seed=seed,
+        max_train_per_task=max_per_task,
+        max_length=settings.max_length,
+        cache_dir=cache_dir,
+    )
+    click.echo(json.dumps(report.meta.metrics, indent=2))
+    timings = ", ".join(f"{k} {v:.0f}s" for k, v in report.seconds.items())
+    click.echo(f"heads {report.meta.version} written to {out} ({timings})")
+
+
+@classify.command(name="score")
+@click.option(
+    "--input",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    show_default=True,
+    help="One post per line: plain text, or JSON objects with `text` and an optional `id`.",
+)
+def score_command(source: TextIO) -> None:
+    """Score posts and write one JSON object per input line, in order, to standard output."""
+    scorer = Scorer.from_settings(
+        ClassifySettings(), progress=lambda step: click.echo(f"classify: {step}", err=True)
+    )
+    lines = (line.rstrip("\r\n") for line in source)
+    for chunk in _chunks(enumerate(lines, start=1), SCORE_CHUNK):
+        posts = [parse_post_line(line, number) for number, line in chunk]
+        scores = scorer.score_texts([text for _, text in posts])
+        for (post_id, _), result in zip(posts, scores, strict=True):
+            click.echo(json.dumps(score_record(post_id, result), ensure_ascii=False))
+
+
+def parse_post_line(line: str, number: int) -> tuple[Any, str]:
+    """``(id, text)`` from a plain-text or JSONL line; a line that is not a JSON object is text."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            return None, line
+        if isinstance(data, dict):
+            if not isinstance(data.get("text"), str):
+                raise click.ClickException(f"line {number}: a JSON object needs a string `text`")
+            return data.get("id"), data["text"]
+    return None, line
+
+
+def score_record(post_id: Any, scores: TextScores) -> dict[str, Any]:
+    """The JSON written for one post; ``id`` only when the input gave one."""
+    record: dict[str, Any] = {} if post_id is None else {"id": post_id}
+    record["sentiment"] = scores.sentiment.model_dump(mode="json")
+    record["safety"] = scores.safety.model_dump(mode="json")
+    return record
+
+
+def _chunks(items: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    while chunk := list(islice(items, size)):
+        yield chunk

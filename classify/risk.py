@@ -1,0 +1,116 @@
+"""From task probabilities to a GARM-style brand-safety verdict, and how its thresholds are chosen.
+
+Pure functions: no model, no I/O. The thresholds live in ``heads.json`` because they belong to
+one set of trained heads (their probabilities are only comparable with their own thresholds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ugc.contract import RiskLevel, SafetyScores
+
+# Until the heads predict GARM categories directly, each task stands for the category it covers.
+GARM_CATEGORIES: dict[str, str] = {
+    "hate": "hate_speech_and_acts_of_aggression",
+    "offensive": "obscenity_and_profanity",
+}
+
+# Worst first; ``none`` is what is left when no threshold is reached.
+LEVELS: tuple[RiskLevel, ...] = (RiskLevel.FLOOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
+_SEVERITY = {level: rank for rank, level in enumerate((*LEVELS, RiskLevel.NONE))}
+
+Thresholds = Mapping[str, Mapping[str, float | None]]
+
+
+def assess_safety(probabilities: Mapping[str, float], thresholds: Thresholds) -> SafetyScores:
+    """The risk level is the worst level any task reaches; each task that reaches one says why.
+
+    ``thresholds`` maps task -> level name -> probability (``None`` or absent: that task never
+    reaches that level). A task without thresholds is reported in ``scores`` but adds no risk.
+    """
+    findings: list[tuple[RiskLevel, str]] = []
+    for task, p in probabilities.items():
+        level, threshold = _level_of(p, thresholds.get(task, {}))
+        if threshold is not None:
+            findings.append((level, f"{task} {p:.2f} ≥ {threshold:.2f} ({level.value})"))
+    findings.sort(key=lambda f: _SEVERITY[f[0]])
+    return SafetyScores(
+        scores=dict(probabilities),
+        garm={GARM_CATEGORIES[t]: p for t, p in probabilities.items() if t in GARM_CATEGORIES},
+        risk=findings[0][0] if findings else RiskLevel.NONE,
+        reasons=[reason for _, reason in findings],
+    )
+
+
+def _level_of(p: float, levels: Mapping[str, float | None]) -> tuple[RiskLevel, float | None]:
+    for level in LEVELS:
+        threshold = levels.get(level.value)
+        if threshold is not None and p >= threshold:
+            return level, threshold
+    return RiskLevel.NONE, None
+
+
+def pick_thresholds(
+    probabilities: Sequence[float],
+    positives: Sequence[bool],
+    *,
+    low_recall: float = 0.9,
+    high_precision: float = 0.8,
+    floor_precision: float | None = None,
+    min_flagged: int = 10,
+) -> dict[str, float | None]:
+    """Choose a task's thresholds on validation data.
+
+    - ``low``: the highest threshold that still flags ``low_recall`` of the positives
+      (worth a look);
+    - ``medium``: the threshold with the best F1 for the positive class;
+    - ``high``: the lowest threshold whose flagged posts are ``high_precision`` positive;
+    - ``floor``: the same at ``floor_precision``; ``None`` keeps the task off the floor level.
+
+    A precision target that no threshold flagging at least ``min_flagged`` posts reaches gives
+    ``None``: the level is unreachable rather than backed by a handful of examples. Thresholds
+    are rounded to two decimals (as the reasons print them) and never decrease with severity.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(positives, dtype=bool)
+    if p.shape != y.shape or p.ndim != 1 or not y.any():
+        raise ValueError("need one probability per label and at least one positive")
+    order = np.argsort(-p, kind="stable")
+    p_sorted, y_sorted = p[order], y[order]
+    flagged = np.arange(1, len(p) + 1)
+    true_pos = np.cumsum(y_sorted)
+    # Only the last index of a run of equal probabilities is a real cut point.
+    cut = np.append(p_sorted[1:] != p_sorted[:-1], True)
+    precision = true_pos / flagged
+    recall = true_pos / y.sum()
+    f1 = np.where(true_pos > 0, 2 * precision * recall / (precision + recall + 1e-12), 0.0)
+
+    def lowest_with_precision(target: float | None) -> float | None:
+        if target is None:
+            return None
+        ok = np.flatnonzero(cut & (precision >= target) & (flagged >= min_flagged))
+        return float(p_sorted[ok[-1]]) if ok.size else None
+
+    low = float(p_sorted[np.flatnonzero(cut & (recall >= low_recall))[0]])
+    medium = float(p_sorted[np.flatnonzero(cut)[np.argmax(f1[cut])]])
+    chosen: dict[str, float | None] = {
+        RiskLevel.LOW.value: low,
+        RiskLevel.MEDIUM.value: medium,
+        RiskLevel.HIGH.value: lowest_with_precision(high_precision),
+        RiskLevel.FLOOR.value: lowest_with_precision(floor_precision),
+    }
+    floor_so_far = 0.0
+    for level in reversed(LEVELS):
+        value = chosen[level.value]
+        if value is not None:
+            floor_so_far = max(floor_so_far, _round_up(value))
+            chosen[level.value] = floor_so_far
+    return {level.value: chosen[level.value] for level in LEVELS}
+
+
+def _round_up(value: float) -> float:
+    # Up, not to nearest: a rounded threshold must not flag posts the chosen one did not.
+    return float(min(np.ceil(value * 100 - 1e-9) / 100, 1.0))

@@ -1,0 +1,95 @@
+"""The curation API: moderation queue and actions, feeds, stats. ``create_app`` wires it."""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from curation_api.db import create_db_engine, create_session_factory
+from curation_api.feeds.routes import PUBLIC_FEED_PATH
+from curation_api.feeds.routes import router as feeds_router
+from curation_api.kit import DomainError, domain_error_handler
+from curation_api.moderation.routes import router as moderation_router
+from curation_api.settings import ApiSettings
+from curation_api.stats.routes import router as stats_router
+
+DESCRIPTION = """
+Moderate the posts the pipeline collected and scored, and publish the approved ones.
+
+* **Moderators** authenticate with the moderator key, as `X-API-Key: <key>` or
+  `Authorization: Bearer <key>` (use *Authorize* above). An optional `X-Actor` header names the
+  moderator in the audit log.
+* **Widgets** read `GET /v1/feeds/{slug}/posts` without a key: approved posts only, cacheable
+  (`Cache-Control`, weak `ETag`, `If-None-Match` → 304), CORS-enabled.
+* Lists are paged with an opaque `cursor`: pass the `next_cursor` of a page to get the next.
+"""
+
+TAGS = [
+    {"name": "moderation", "description": "The queue, approve/reject, and the audit log."},
+    {"name": "feeds", "description": "Feed definitions (moderators) and public feed pages."},
+    {"name": "stats", "description": "Progress counters and the health check."},
+]
+
+
+def _version() -> str:
+    try:
+        return version("ugc-pipeline")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+class PublicFeedCORS:
+    """CORS on the public feed pages only: moderator endpoints are not meant to be called
+    from other sites' pages, so browsers get no CORS grant for them."""
+
+    def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
+        self.app = app
+        self.public_path = re.compile(PUBLIC_FEED_PATH)
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["GET"],
+            allow_headers=["If-None-Match"],
+            expose_headers=["ETag"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.public_path.match(scope["path"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(settings: ApiSettings, *, sessions: sessionmaker[Session] | None = None) -> FastAPI:
+    """The API for ``settings``. ``sessions`` replaces the session factory built from
+    ``settings.database_url`` (tests bind it to a connection they roll back)."""
+    app = FastAPI(
+        title="UGC curation API",
+        version=_version(),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    if sessions is None:
+        sessions = create_session_factory(create_db_engine(settings.database_url))
+    app.state.settings = settings
+    app.state.sessionmaker = sessions
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_middleware(PublicFeedCORS, origins=settings.cors_origin_list)
+    for router in (moderation_router, feeds_router, stats_router):
+        app.include_router(router)
+    return app
+
+
+def serve(settings: ApiSettings) -> None:
+    """Run the API with uvicorn on ``settings.api_host:api_port`` until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)

@@ -1,0 +1,1 @@
+"""Feeds: named hashtag selections whose approved posts widgets show publicly."""

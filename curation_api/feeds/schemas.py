@@ -1,0 +1,82 @@
+"""Feeds as moderators define them, and posts as the public sees them."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from curation_api.models import Feed, Post
+from ugc.contract import Media, normalize_hashtag
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class FeedCreate(BaseModel):
+    """Body of ``PUT /v1/feeds/{slug}``: creates the feed or replaces it entirely."""
+
+    title: str = Field(min_length=1, max_length=200, examples=["Summer campaign"])
+    hashtags: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="The feed shows approved posts carrying any of these (`#` optional).",
+        examples=[["mybrand", "#MyBrandSummer"]],
+    )
+
+    @field_validator("hashtags")
+    @classmethod
+    def _normalize(cls, tags: list[str]) -> list[str]:
+        normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
+        if not normalized:
+            raise ValueError("at least one non-empty hashtag is required")
+        if any(len(t) > 255 for t in normalized):
+            raise ValueError("hashtags are at most 255 characters")
+        return normalized
+
+
+class FeedRead(BaseModel):
+    slug: str
+    title: str
+    hashtags: list[str]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @classmethod
+    def from_row(cls, feed: Feed) -> FeedRead:
+        return cls(
+            slug=feed.slug,
+            title=feed.title,
+            hashtags=[h.tag for h in feed.hashtags],
+            created_at=feed.created_at,
+            updated_at=feed.updated_at,
+        )
+
+
+class FeedAuthor(BaseModel):
+    handle: str
+    display_name: str | None
+
+
+class FeedPost(BaseModel):
+    """An approved post as a widget shows it: no scores, no moderation data."""
+
+    post_id: str
+    platform: str
+    text: str
+    author: FeedAuthor
+    media: list[Media]
+    permalink: str | None
+    created_at: AwareDatetime
+    hashtags: list[str]
+
+    @classmethod
+    def from_row(cls, post: Post) -> FeedPost:
+        """Needs ``post.hashtags`` loaded (the repository does it)."""
+        return cls(
+            post_id=post.post_id,
+            platform=post.platform,
+            text=post.text,
+            author=FeedAuthor(handle=post.author_handle, display_name=post.author_display_name),
+            media=[Media.model_validate(m) for m in post.media],
+            permalink=post.permalink,
+            created_at=post.created_at,
+            hashtags=[h.tag for h in post.hashtags],
+        )

@@ -1,0 +1,59 @@
+"""The rules of feeds: how they are defined, and which posts the public sees."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from curation_api.feeds import repository
+from curation_api.feeds.schemas import FeedCreate, FeedPost, FeedRead
+from curation_api.kit import NotFound, Page, page_of, post_key
+from curation_api.models import Feed, FeedHashtag
+from ugc.contract import utcnow
+
+
+def put_feed(session: Session, slug: str, body: FeedCreate) -> tuple[FeedRead, bool]:
+    """Create the feed or replace its title and hashtags; True when it was created."""
+    now = utcnow()
+    feed = repository.get_feed(session, slug)
+    created = feed is None
+    if feed is None:
+        feed = Feed(slug=slug, created_at=now, hashtags=[])
+        repository.add_feed(session, feed)
+    feed.title = body.title
+    feed.updated_at = now
+    # Keep the rows of hashtags that stay: deleting and re-inserting the same primary key in
+    # one flush is needless churn.
+    kept = {h.tag: h for h in feed.hashtags}
+    feed.hashtags = [kept.get(tag) or FeedHashtag(tag=tag) for tag in sorted(body.hashtags)]
+    session.flush()
+    return FeedRead.from_row(feed), created
+
+
+def get_feed(session: Session, slug: str) -> FeedRead:
+    return FeedRead.from_row(_existing_feed(session, slug))
+
+
+def list_feeds(session: Session, *, cursor: str | None, limit: int) -> Page[FeedRead]:
+    feeds = repository.list_feeds(session, cursor=cursor, limit=limit + 1)
+    return page_of(feeds, limit=limit, key=repository.slug_key, item=FeedRead.from_row)
+
+
+def delete_feed(session: Session, slug: str) -> None:
+    repository.delete_feed(session, _existing_feed(session, slug))
+    session.flush()
+
+
+def feed_posts(session: Session, slug: str, *, cursor: str | None, limit: int) -> Page[FeedPost]:
+    """One page of a feed as the public sees it: approved posts with any of its hashtags."""
+    feed = _existing_feed(session, slug)
+    posts = repository.approved_posts_with_hashtags(
+        session, [h.tag for h in feed.hashtags], cursor=cursor, limit=limit + 1
+    )
+    return page_of(posts, limit=limit, key=post_key, item=FeedPost.from_row)
+
+
+def _existing_feed(session: Session, slug: str) -> Feed:
+    feed = repository.get_feed(session, slug)
+    if feed is None:
+        raise NotFound(f"no feed {slug!r}")
+    return feed

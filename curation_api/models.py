@@ -1,0 +1,148 @@
+"""The database: scored posts with their moderation state, feeds, and the moderation audit log.
+
+The sink writes the contract fields of :class:`Post` (see ``sink/repository.py``); moderators
+own ``status`` and ``moderated_*``. Hashtags live in their own tables so that hashtag filters
+are plain, indexable SQL on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from curation_api.db import Base, UtcDateTime
+from ugc.contract import RiskLevel, Sentiment
+
+
+class PostStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ModerationVerb(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+def _enum(enum: type[StrEnum], name: str) -> Enum:
+    # Stored as VARCHAR + CHECK rather than a native enum type: portable, and adding a value is
+    # a constraint change instead of an ALTER TYPE.
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    post_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    native_id: Mapped[str] = mapped_column(String(255))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(Text)
+    author_handle: Mapped[str] = mapped_column(Text)
+    author_display_name: Mapped[str | None] = mapped_column(Text)
+    author_followers: Mapped[int | None] = mapped_column(BigInteger)
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    permalink: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(35))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    collected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
+    replies: Mapped[int | None] = mapped_column(BigInteger)
+    quotes: Mapped[int | None] = mapped_column(BigInteger)
+
+    sentiment: Mapped[Sentiment] = mapped_column(_enum(Sentiment, "sentiment"))
+    sentiment_scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    risk: Mapped[RiskLevel] = mapped_column(_enum(RiskLevel, "risk"))
+    safety_scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    garm_scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    risk_reasons: Mapped[list[str]] = mapped_column(JSON)
+    model_name: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(Text)
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    status: Mapped[PostStatus] = mapped_column(
+        _enum(PostStatus, "status"), default=PostStatus.PENDING
+    )
+    moderated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    moderated_by: Mapped[str | None] = mapped_column(String(255))
+
+    # When the sink first wrote the row (benchmarks measure produce -> row latency with it) and
+    # when anything about it last changed.
+    ingested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    hashtags: Mapped[list[PostHashtag]] = relationship(
+        lazy="raise", order_by="PostHashtag.tag", viewonly=True
+    )
+
+    __table_args__ = (
+        # The moderation queue: one status, newest first, keyset on (created_at, post_id).
+        Index("ix_posts_status_created_at_post_id", "status", "created_at", "post_id"),
+        # The queue with status=all.
+        Index("ix_posts_created_at_post_id", "created_at", "post_id"),
+    )
+
+
+class PostHashtag(Base):
+    __tablename__ = "post_hashtags"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.post_id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    slug: Mapped[str] = mapped_column(String(63), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    hashtags: Mapped[list[FeedHashtag]] = relationship(
+        lazy="selectin", order_by="FeedHashtag.tag", cascade="all, delete-orphan"
+    )
+
+
+class FeedHashtag(Base):
+    __tablename__ = "feed_hashtags"
+
+    feed_slug: Mapped[str] = mapped_column(
+        ForeignKey("feeds.slug", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class ModerationAction(Base):
+    """One approve or reject, kept forever: who did what to which post, when, and why."""
+
+    __tablename__ = "moderation_actions"
+
+    # BIGINT on PostgreSQL; SQLite only auto-increments a column declared exactly INTEGER.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.post_id"))
+    action: Mapped[ModerationVerb] = mapped_column(_enum(ModerationVerb, "action"))
+    actor: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    # A post's audit trail, oldest first, keyset on id.
+    __table_args__ = (Index("ix_moderation_actions_post_id_id", "post_id", "id"),)

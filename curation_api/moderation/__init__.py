@@ -1,0 +1,1 @@
+"""The moderation queue, approve/reject, and the audit log of moderation actions."""

@@ -1,0 +1,81 @@
+"""Queries of the moderation feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import TypeAdapter
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from curation_api.kit import decode_cursor, newest_posts_first
+from curation_api.models import ModerationAction, Post, PostHashtag, PostStatus
+from ugc.contract import RiskLevel, Sentiment
+
+
+def list_posts(
+    session: Session,
+    *,
+    status: PostStatus | None,
+    hashtags: Sequence[str],
+    sentiments: Sequence[Sentiment],
+    risks: Sequence[RiskLevel],
+    cursor: str | None,
+    limit: int,
+) -> list[Post]:
+    """Up to ``limit`` posts matching every given filter (a list matches any of its values),
+    newest first after ``cursor``; ``status=None`` means any status.
+
+    The status filter plus ordering runs on ``ix_posts_status_created_at_post_id``; the
+    hashtag filter is a semi-join so a post carrying two wanted tags still appears once.
+    """
+    statement = select(Post).options(selectinload(Post.hashtags))
+    if status is not None:
+        statement = statement.where(Post.status == status)
+    if hashtags:
+        statement = statement.where(
+            exists().where(PostHashtag.post_id == Post.post_id, PostHashtag.tag.in_(hashtags))
+        )
+    if sentiments:
+        statement = statement.where(Post.sentiment.in_(sentiments))
+    if risks:
+        statement = statement.where(Post.risk.in_(risks))
+    statement = newest_posts_first(statement, cursor).limit(limit)
+    return list(session.scalars(statement))
+
+
+def get_post(session: Session, post_id: str, *, for_update: bool = False) -> Post | None:
+    """The post with its hashtags; ``for_update`` locks the row on PostgreSQL so that two
+    moderators acting at once are serialized (SQLite transactions already are: BEGIN IMMEDIATE).
+    """
+    statement = select(Post).where(Post.post_id == post_id).options(selectinload(Post.hashtags))
+    if for_update:
+        statement = statement.with_for_update(of=Post)
+    return session.scalars(statement).one_or_none()
+
+
+def add_action(session: Session, action: ModerationAction) -> None:
+    session.add(action)
+
+
+# Audit trails page oldest first by action id.
+ACTION_KEY: TypeAdapter[tuple[int]] = TypeAdapter(tuple[int])
+
+
+def action_key(action: ModerationAction) -> tuple[int]:
+    return (action.id,)
+
+
+def list_actions(
+    session: Session, post_id: str, *, cursor: str | None, limit: int
+) -> list[ModerationAction]:
+    """A post's audit trail, oldest first, keyset on the action id."""
+    statement = select(ModerationAction).where(ModerationAction.post_id == post_id)
+    if cursor is not None:
+        (after_id,) = decode_cursor(cursor, ACTION_KEY)
+        statement = statement.where(ModerationAction.id > after_id)
+    return list(session.scalars(statement.order_by(ModerationAction.id).limit(limit)))
+
+
+def post_exists(session: Session, post_id: str) -> bool:
+    return session.scalar(select(exists().where(Post.post_id == post_id))) is True

@@ -1,0 +1,151 @@
+"""What moderators send and read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from curation_api.models import ModerationAction, ModerationVerb, Post, PostStatus
+from ugc.contract import (
+    Author,
+    Engagement,
+    Media,
+    ModelInfo,
+    RiskLevel,
+    SafetyScores,
+    Sentiment,
+    SentimentScores,
+    normalize_hashtag,
+)
+
+
+class QueueStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ALL = "all"
+
+
+def _split_commas(value: object) -> object:
+    # `?risk=high&risk=floor` and `?risk=high,floor` mean the same.
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list):
+        return value
+    return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+class QueueFilters(BaseModel):
+    """Query parameters of the moderation queue; list filters match any of their values."""
+
+    status: QueueStatus = Field(
+        default=QueueStatus.PENDING, description="Posts in this state, or `all`."
+    )
+    hashtag: list[str] = Field(
+        default_factory=list, description="Posts carrying any of these hashtags (`#` optional)."
+    )
+    sentiment: list[Sentiment] = Field(default_factory=list, description="Sentiment labels.")
+    risk: list[RiskLevel] = Field(default_factory=list, description="Brand-safety risk levels.")
+    limit: int = Field(default=50, ge=1, le=200, description="Posts per page.")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="The `next_cursor` of the previous page."
+    )
+
+    _split = field_validator("hashtag", "sentiment", "risk", mode="before")(_split_commas)
+
+    @field_validator("hashtag")
+    @classmethod
+    def _normalize_hashtags(cls, tags: list[str]) -> list[str]:
+        return [t for t in map(normalize_hashtag, tags) if t]
+
+
+class ModerationCreate(BaseModel):
+    """Optional body of approve and reject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(
+        default=None, max_length=2000, description="Why, for the audit log (shown to moderators)."
+    )
+
+
+class PostRead(BaseModel):
+    """Everything a moderator needs to decide on a post."""
+
+    post_id: str = Field(examples=["mastodon:109876543210"])
+    platform: str
+    native_id: str
+    text: str
+    author: Author
+    media: list[Media]
+    permalink: str | None
+    language: str | None
+    hashtags: list[str]
+    created_at: AwareDatetime
+    collected_at: AwareDatetime
+    engagement: Engagement
+    sentiment: SentimentScores
+    safety: SafetyScores
+    model: ModelInfo
+    scored_at: AwareDatetime
+    status: PostStatus
+    moderated_at: AwareDatetime | None
+    moderated_by: str | None
+    ingested_at: AwareDatetime
+    updated_at: AwareDatetime
+
+    @classmethod
+    def from_row(cls, post: Post) -> PostRead:
+        """Needs ``post.hashtags`` loaded (the repository does it)."""
+        return cls(
+            post_id=post.post_id,
+            platform=post.platform,
+            native_id=post.native_id,
+            text=post.text,
+            author=Author(
+                id=post.author_id,
+                handle=post.author_handle,
+                display_name=post.author_display_name,
+                followers=post.author_followers,
+            ),
+            media=[Media.model_validate(m) for m in post.media],
+            permalink=post.permalink,
+            language=post.language,
+            hashtags=[h.tag for h in post.hashtags],
+            created_at=post.created_at,
+            collected_at=post.collected_at,
+            engagement=Engagement(
+                likes=post.likes, reposts=post.reposts, replies=post.replies, quotes=post.quotes
+            ),
+            sentiment=SentimentScores.model_validate(
+                {"label": post.sentiment, "scores": post.sentiment_scores}
+            ),
+            safety=SafetyScores(
+                scores=post.safety_scores,
+                garm=post.garm_scores,
+                risk=post.risk,
+                reasons=post.risk_reasons,
+            ),
+            model=ModelInfo(name=post.model_name, version=post.model_version),
+            scored_at=post.scored_at,
+            status=post.status,
+            moderated_at=post.moderated_at,
+            moderated_by=post.moderated_by,
+            ingested_at=post.ingested_at,
+            updated_at=post.updated_at,
+        )
+
+
+class ModerationActionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    post_id: str
+    action: ModerationVerb
+    actor: str = Field(description="The moderator's `X-Actor`, or `moderator`.")
+    note: str | None
+    at: AwareDatetime
+
+    @classmethod
+    def from_row(cls, action: ModerationAction) -> ModerationActionRead:
+        return cls.model_validate(action)

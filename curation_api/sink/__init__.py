@@ -1,0 +1,1 @@
+"""The sink: scored posts from Kafka into the database, idempotently."""

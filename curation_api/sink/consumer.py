@@ -1,0 +1,290 @@
+"""The sink: ``ugc.posts.scored`` into the database, as a chain of small steps.
+
+poll → decode → store (one transaction) → dead-letter the poison → commit offsets, commit last.
+Delivery is at-least-once and the upsert idempotent, so every scored post becomes exactly one row.
+A transient failure (database or broker unavailable) pauses the partitions and retries the same
+batch with backoff; a poison message (undecodable, or a row the database refuses) goes to the
+dead-letter topic with its reason and the sink moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from curation_api.db import create_db_engine, create_session_factory
+from curation_api.settings import ApiSettings
+from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
+from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
+from ugc.contract import encode as encode_message
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+Record = Any  # kafka-python's ConsumerRecord (untyped)
+Poison = tuple[Record, str]
+Decoded = tuple[Record, ScoredPost]
+
+STAGE = "sink"
+FIRST_BACKOFF_S = 0.2
+MAX_BACKOFF_S = 30.0
+DEAD_LETTER_WINDOW = 1000
+DEAD_LETTER_MIN_SAMPLE = 100
+PRODUCE_TIMEOUT_S = 30.0
+
+
+class DeadLetterRatioExceeded(RuntimeError):
+    """Too many recent messages were poison: more likely a bad deploy than bad data."""
+
+
+class DeadLetterBudget:
+    """Share of dead-lettered messages among the last ``window`` ones, capped at ``max_ratio``
+    once at least ``min_sample`` messages were seen."""
+
+    def __init__(
+        self,
+        max_ratio: float,
+        *,
+        window: int = DEAD_LETTER_WINDOW,
+        min_sample: int = DEAD_LETTER_MIN_SAMPLE,
+    ) -> None:
+        self.max_ratio = max_ratio
+        self.min_sample = min_sample
+        self._outcomes: deque[bool] = deque(maxlen=window)
+
+    def record(self, *, total: int, poisoned: int) -> None:
+        """Account for a batch; raise :class:`DeadLetterRatioExceeded` past the cap."""
+        self._outcomes.extend([True] * poisoned + [False] * (total - poisoned))
+        seen, bad = len(self._outcomes), sum(self._outcomes)
+        if seen >= self.min_sample and bad / seen > self.max_ratio:
+            raise DeadLetterRatioExceeded(
+                f"{bad} of the last {seen} messages were dead-lettered "
+                f"(cap {self.max_ratio:.0%}): stopping instead of draining the topic"
+            )
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    """Worth retrying the same batch: the database is away, locked or not migrated yet.
+
+    Only a row the database refuses (``DataError``, ``IntegrityError``) is the message's fault;
+    retrying anything else keeps a broken database from draining the topic into the DLQ.
+    """
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and not isinstance(exc, DataError | IntegrityError)
+
+
+def decode_records(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
+    """Split a batch into storable scored posts and poison messages with their reasons."""
+    good: list[Decoded] = []
+    poison: list[Poison] = []
+    for record in records:
+        try:
+            post = decode(ScoredPost, record.value)
+        except PoisonMessage as exc:
+            poison.append((record, exc.reason))
+            continue
+        reason = unstorable_reason(post)
+        if reason is None:
+            good.append((record, post))
+        else:
+            poison.append((record, f"cannot store {post.post_id}: {reason}"))
+    return good, poison
+
+
+class ScoredPostSink:
+    """One consumer's loop; :func:`run_sink` builds it from settings."""
+
+    def __init__(
+        self,
+        *,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        sessions: sessionmaker[Session],
+        stop_event: threading.Event,
+        budget: DeadLetterBudget,
+        poll_timeout_ms: int,
+        batch_size: int,
+    ) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.sessions = sessions
+        self.stop_event = stop_event
+        self.budget = budget
+        self.poll_timeout_ms = poll_timeout_ms
+        self.batch_size = batch_size
+
+    def run(self) -> None:
+        """Handle batches until the stop event is set; the batch in hand is finished first."""
+        while not self.stop_event.is_set():
+            polled = self.consumer.poll(
+                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+            )
+            records = [record for batch in polled.values() for record in batch]
+            if records:
+                self.handle(records)
+
+    def handle(self, records: Sequence[Record]) -> bool:
+        """Store, dead-letter and commit one batch; False when a stop interrupted it (its
+        offsets are then left uncommitted and the batch is redelivered)."""
+        decoded, poison = decode_records(records)
+        refused = self._retry("store scored posts", lambda: self._store(decoded))
+        if refused is None:
+            return False
+        poison.extend(refused)
+        self.budget.record(total=len(records), poisoned=len(poison))
+        if poison and self._retry("dead-letter", lambda: self._dead_letter(poison)) is None:
+            return False
+        return self._retry("commit offsets", lambda: self._commit(records)) is not None
+
+    def _store(self, decoded: list[Decoded]) -> list[Poison]:
+        """Write the batch in one transaction. If the database refuses it, write post by post
+        to find the refused ones and return them as poison."""
+        try:
+            self._write([post for _, post in decoded])
+            return []
+        except (DataError, IntegrityError) as exc:
+            if len(decoded) == 1:
+                return [(decoded[0][0], _refusal(exc))]
+            log.warning("the database refused a batch; isolating the refused posts")
+        refused: list[Poison] = []
+        for record, post in decoded:
+            try:
+                self._write([post])
+            except (DataError, IntegrityError) as exc:
+                refused.append((record, _refusal(exc)))
+        return refused
+
+    def _write(self, posts: list[ScoredPost]) -> None:
+        with self.sessions.begin() as session:
+            upsert_scored_posts(session, posts)
+
+    def _dead_letter(self, poison: list[Poison]) -> None:
+        futures = [
+            self.producer.send(
+                DLQ_TOPIC,
+                key=record.key,
+                value=encode_message(
+                    DeadLetter.for_message(
+                        reason=reason,
+                        stage=STAGE,
+                        original=record.value or b"",
+                        key=record.key,
+                        source_topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
+                ),
+            )
+            for record, reason in poison
+        ]
+        self.producer.flush(timeout=PRODUCE_TIMEOUT_S)
+        for future in futures:
+            future.get(timeout=PRODUCE_TIMEOUT_S)  # raises if the broker did not take it
+        for record, reason in poison:
+            log.warning(
+                "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
+            )
+
+    def _commit(self, records: Sequence[Record]) -> None:
+        offsets: dict[TopicPartition, int] = {}
+        for record in records:
+            partition = TopicPartition(record.topic, record.partition)
+            offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+        # A partition taken away by a rebalance now belongs to another sink, which will replay
+        # these records (harmlessly); committing it here could rewind that sink's progress.
+        owned = self.consumer.assignment()
+        try:
+            self.consumer.commit(
+                {
+                    partition: OffsetAndMetadata(offset, "", -1)
+                    for partition, offset in offsets.items()
+                    if partition in owned
+                }
+            )
+        except CommitFailedError as exc:
+            # The group rebalanced under us: the new owners replay the batch, idempotently.
+            log.warning("offsets not committed, the batch will be redelivered: %s", exc)
+
+    def _retry(self, what: str, step: Callable[[], R]) -> R | None:
+        """Run ``step`` until it succeeds, backing off on transient errors with the partitions
+        paused; None if a stop was requested first. Anything else propagates."""
+        delay = FIRST_BACKOFF_S
+        while True:
+            try:
+                result = step()
+            except Exception as exc:
+                if not (is_transient_db_error(exc) or getattr(exc, "retriable", False)):
+                    raise
+                log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
+            else:
+                self.consumer.resume(*self.consumer.paused())
+                return result
+            self.consumer.pause(*self.consumer.assignment())
+            if self.stop_event.wait(delay):
+                return None
+            self._keep_membership()
+            delay = min(delay * 2, MAX_BACKOFF_S)
+
+    def _keep_membership(self) -> None:
+        # Polling while paused keeps the group from deciding this consumer is dead
+        # (max.poll.interval.ms). A partition assigned meanwhile is not paused: rewind anything
+        # it returned so those records are fetched again once the batch in hand is done.
+        for partition, records in self.consumer.poll(timeout_ms=0).items():
+            self.consumer.seek(partition, records[0].offset)
+            self.consumer.pause(partition)
+
+
+def _refusal(exc: DBAPIError) -> str:
+    return f"database refused the post: {str(exc.orig or exc).strip()}"
+
+
+def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
+    """Consume scored posts into ``settings.database_url`` until ``stop_event`` is set.
+
+    Raises :class:`DeadLetterRatioExceeded` (leaving the offending batch uncommitted) when too
+    many messages are poison, and any error that is neither transient nor a message's fault.
+    """
+    engine = create_db_engine(settings.database_url)
+    consumer = KafkaConsumer(
+        SCORED_TOPIC,
+        bootstrap_servers=settings.bootstrap_list,
+        group_id=settings.sink_group_id,
+        client_id="ugc-sink",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        value_deserializer=None,
+        max_poll_records=settings.sink_batch_size,
+        session_timeout_ms=settings.sink_session_timeout_ms,
+        heartbeat_interval_ms=settings.sink_heartbeat_interval_ms,
+    )
+    producer = KafkaProducer(
+        bootstrap_servers=settings.bootstrap_list, client_id="ugc-sink-dlq", acks="all"
+    )
+    sink = ScoredPostSink(
+        consumer=consumer,
+        producer=producer,
+        sessions=create_session_factory(engine),
+        stop_event=stop_event,
+        budget=DeadLetterBudget(settings.sink_max_dead_letter_ratio),
+        poll_timeout_ms=settings.sink_poll_timeout_ms,
+        batch_size=settings.sink_batch_size,
+    )
+    log.info("sink consuming %s as group %s", SCORED_TOPIC, settings.sink_group_id)
+    try:
+        sink.run()
+    finally:
+        consumer.close(autocommit=False)
+        producer.close()
+        engine.dispose()
+        log.info("sink stopped")

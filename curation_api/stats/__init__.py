@@ -1,0 +1,1 @@
+"""Progress counters for people and supervisors, and the health check."""

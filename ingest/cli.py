@@ -1,0 +1,190 @@
+"""``ingest``: the commands that bring posts into the raw topic (``ugc.posts.raw``).
+
+Both commands load :class:`IngestSettings` once (options override it), produce to the broker at
+``UGC_KAFKA_BOOTSTRAP_SERVERS``, and treat SIGINT/SIGTERM as a request to stop: the loop ends,
+the producer waits for the broker's acknowledgement, and the command exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+from kafka.errors import KafkaError
+from pydantic import ValidationError
+
+from ingest.producer import DeliveryFailed, PostProducer
+from ingest.settings import IngestSettings
+from ingest.sources.mastodon import MastodonSource
+from ingest.sources.mastodon_api import MastodonConfigError
+from ingest.sources.replay import replay as replay_posts
+from ugc.broker import create_topics
+
+log = logging.getLogger(__name__)
+
+
+@click.group(name="ingest")
+def ingest() -> None:
+    """Bring posts into the raw topic: replay a file of posts, or follow Mastodon hashtags."""
+    _configure_logging()
+
+
+@ingest.command()
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JSONL file of posts, one RawPost per line.  [default: the bundled demo posts]",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Posts per second; 0 sends as fast as possible.  [default: UGC_REPLAY_RATE or 20]",
+)
+@click.option(
+    "--no-retime",
+    is_flag=True,
+    help="Keep the recorded created_at dates instead of moving them so the newest is now.",
+)
+def replay(path: Path | None, rate: float | None, no_retime: bool) -> None:
+    """Replay a JSONL file of posts into the raw topic at a steady pace.
+
+    Lines that are not valid posts go to the dead-letter topic (ugc.posts.dlq) with the reason.
+    Ctrl-C stops early, once the posts already sent are acknowledged.
+    """
+    settings = _load_settings(replay_rate=rate)
+    if path is None:
+        from ingest.demo import demo_posts_path  # only the demo needs the bundled data
+
+        path = demo_posts_path()
+    with _stop_on_signals() as stop, _producer(settings) as producer:
+        pace = f"{settings.replay_rate:g} posts/s" if settings.replay_rate else "full speed"
+        log.info("replaying %s at %s", path, pace)
+        try:
+            stats = replay_posts(
+                path, producer, rate=settings.replay_rate, retime=not no_retime, stop=stop
+            )
+        except DeliveryFailed as exc:
+            raise click.ClickException(f"the broker did not take the posts: {exc}") from None
+    stopped = " (stopped early)" if stop.is_set() else ""
+    click.echo(
+        f"replay: {stats.sent} posts sent, {stats.dead_lettered} dead-lettered from {path}{stopped}"
+    )
+
+
+@ingest.command()
+@click.option(
+    "--base-url",
+    default=None,
+    help="Mastodon instance to poll.  [default: UGC_MASTODON_BASE_URL or https://mastodon.social]",
+)
+@click.option(
+    "--hashtag",
+    "hashtags",
+    multiple=True,
+    metavar="TAG",
+    help="Hashtag to follow, with or without '#'; repeat for several.  "
+    "[default: UGC_MASTODON_HASHTAGS, comma-separated]",
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Poll each hashtag once and exit, instead of every UGC_MASTODON_POLL_INTERVAL_S.",
+)
+def mastodon(base_url: str | None, hashtags: tuple[str, ...], once: bool) -> None:
+    """Follow hashtags on a Mastodon instance and produce their new posts to the raw topic.
+
+    The first poll of a hashtag takes its newest page(s) (UGC_MASTODON_BACKFILL_PAGES); later
+    polls take only newer posts. After a restart it resumes from its checkpoint in
+    UGC_CHECKPOINT_DIR. Instances that require login need UGC_MASTODON_ACCESS_TOKEN.
+    """
+    settings = _load_settings(
+        mastodon_base_url=base_url, mastodon_hashtags=",".join(hashtags) or None
+    )
+    if not settings.mastodon_hashtag_list:
+        raise click.UsageError("no hashtag to follow: pass --hashtag or set UGC_MASTODON_HASHTAGS")
+    with _stop_on_signals() as stop, _producer(settings) as producer:
+        source = MastodonSource(settings, producer, stop=stop)
+        try:
+            if once:
+                source.poll_once()
+            else:
+                source.run(stop)
+        except MastodonConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            source.close()
+    tags = ", ".join(f"#{tag}" for tag in source.tags)
+    click.echo(
+        f"mastodon: {source.produced_total} posts produced from {tags} "
+        f"on {settings.mastodon_base_url}"
+    )
+
+
+def _load_settings(**overrides: Any) -> IngestSettings:
+    """Settings from the environment, with the options that were given taking precedence."""
+    try:
+        return IngestSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid settings: {exc}") from None
+
+
+@contextmanager
+def _producer(settings: IngestSettings) -> Iterator[PostProducer]:
+    try:
+        created = create_topics(settings)
+    except KafkaError as exc:
+        # The topics may exist already and topic creation just not be ours to do (ACLs).
+        log.warning("could not create the topics (%s); producing anyway", exc)
+    else:
+        if created:
+            log.info("created topics %s", ", ".join(created))
+    try:
+        producer = PostProducer(settings)
+    except KafkaError as exc:
+        raise click.ClickException(
+            f"no Kafka broker at {settings.kafka_bootstrap_servers} ({exc}); "
+            "start one or set UGC_KAFKA_BOOTSTRAP_SERVERS"
+        ) from None
+    with producer:
+        yield producer
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM; a second SIGINT interrupts at once, as usual."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signal handlers can only be installed from the main thread
+        return
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("%s: stopping once the posts in flight are acknowledged", signal.strsignal(signum))
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _configure_logging() -> None:
+    # When the `ugc` command (or a host application) configured logging, keep its choices.
+    if logging.getLogger().handlers:
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # its INFO is per-connection chatter

@@ -1,0 +1,146 @@
+"""From a Mastodon Status (JSON, field names as documented) to a :class:`~ugc.contract.RawPost`.
+
+Only the fields the contract needs are declared; anything else in the status is ignored, so a
+newer Mastodon adding fields changes nothing. A status that does not fit raises
+:class:`~ugc.contract.PoisonMessage` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ingest.html_text import html_to_text
+from ugc.contract import (
+    Author,
+    Engagement,
+    Media,
+    Platform,
+    PoisonMessage,
+    RawPost,
+    normalize_hashtag,
+)
+
+MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
+_MEDIA_TYPES: frozenset[str] = frozenset(get_args(MediaType))
+
+
+class _Status(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class MastodonAccount(_Status):
+    id: str
+    acct: str
+    display_name: str | None = None
+    followers_count: int | None = None
+
+
+class MastodonMediaAttachment(_Status):
+    type: str = "unknown"
+    url: str | None = None
+    preview_url: str | None = None
+    remote_url: str | None = None
+    description: str | None = None
+
+
+class MastodonTag(_Status):
+    name: str
+
+
+class MastodonStatus(_Status):
+    id: str
+    created_at: datetime
+    account: MastodonAccount
+    content: str
+    spoiler_text: str = ""
+    language: str | None = None
+    url: str | None = None
+    uri: str | None = None
+    replies_count: int | None = None
+    reblogs_count: int | None = None
+    favourites_count: int | None = None
+    media_attachments: list[MastodonMediaAttachment] = []
+    tags: list[MastodonTag] = []
+
+
+def is_boost(raw: Any) -> bool:
+    """A boost (reblog) wraps someone else's status; it is not a post of its own."""
+    return isinstance(raw, dict) and raw.get("reblog") is not None
+
+
+def status_to_post(
+    raw: Any, *, tag: str, followed: Collection[str], collected_at: datetime
+) -> RawPost:
+    """Map one status found on the timeline of ``tag``; ``followed`` are all followed hashtags,
+    of which the post lists those it carries (the polled one first)."""
+    try:
+        status = MastodonStatus.model_validate(raw)
+    except ValidationError as exc:
+        raise PoisonMessage(f"invalid Mastodon status: {_summarize(exc)}") from None
+    carried = (normalize_hashtag(t.name) for t in status.tags)
+    try:
+        return RawPost(
+            platform=Platform.MASTODON,
+            native_id=status.id,
+            post_id=f"{Platform.MASTODON.value}:{status.id}",
+            hashtags=[tag, *(name for name in carried if name in followed)],
+            text=_text(status),
+            author=Author(
+                id=status.account.id,
+                handle=status.account.acct,
+                display_name=status.account.display_name or None,
+                followers=_count(status.account.followers_count),
+            ),
+            media=[media for a in status.media_attachments if (media := _media(a)) is not None],
+            permalink=status.url or status.uri,
+            language=status.language,
+            created_at=status.created_at,
+            collected_at=collected_at,
+            engagement=Engagement(
+                likes=_count(status.favourites_count),
+                reposts=_count(status.reblogs_count),
+                replies=_count(status.replies_count),
+                quotes=None,
+            ),
+        )
+    except ValidationError as exc:
+        raise PoisonMessage(f"Mastodon status does not fit RawPost: {_summarize(exc)}") from None
+
+
+def _text(status: MastodonStatus) -> str:
+    body = html_to_text(status.content)
+    # The content warning is part of what the author said, and often the riskiest part of it.
+    warning = status.spoiler_text.strip()
+    return f"{warning}\n\n{body}" if warning and body else warning or body
+
+
+def _media(attachment: MastodonMediaAttachment) -> Media | None:
+    # `url` is null for remote media the instance has not fetched yet; the original is elsewhere.
+    url = attachment.url or attachment.remote_url
+    if not url:
+        return None
+    media_type: MediaType = "unknown"
+    if attachment.type in _MEDIA_TYPES:
+        media_type = attachment.type  # type: ignore[assignment]  # narrowed by the set above
+    return Media(
+        type=media_type,
+        url=url,
+        preview_url=attachment.preview_url,
+        alt_text=attachment.description or None,
+    )
+
+
+def _count(value: int | None) -> int | None:
+    # Some servers report -1 for a hidden count; unknown is honest, a negative count is not.
+    return value if value is not None and value >= 0 else None
+
+
+def _summarize(exc: ValidationError) -> str:
+    errors = exc.errors()
+    parts = [f"{'.'.join(map(str, e['loc'])) or '(status)'}: {e['msg']}" for e in errors[:5]]
+    more = len(errors) - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

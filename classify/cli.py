@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+import torch
 
 from classify.heads import DEFAULT_HEADS_DIR
 from classify.scoring import Scorer, TextScores
@@ -63,8 +64,6 @@ def train_command(
     """Train the task heads on the labeled data in DATA_DIR (the shared data directory)."""
     settings = ClassifySettings()
     if settings.torch_threads:
-        import torch
-
         torch.set_num_threads(settings.torch_threads)
     report = train(
         data_dir,

@@ -73,7 +73,11 @@ def duplicate_key(text: str) -> str:
 
 
 def _drop_seen(split: Split, seen: set[str]) -> tuple[Split, int]:
-    kept = [(t, y) for t, y in zip(split.texts, split.labels, strict=True) if duplicate_key(t) not in seen]
+    kept = [
+        (t, y)
+        for t, y in zip(split.texts, split.labels, strict=True)
+        if duplicate_key(t) not in seen
+    ]
     return Split([t for t, _ in kept], [y for _, y in kept]), len(split.texts) - len(kept)
 
 
@@ -129,7 +133,8 @@ def load_binary(
         raise ValueError(f"{file}: expected two labels including {positive!r}, found {labels}")
     splits = {
         name: Split(
-            [r[2] for r in rows if r[0] == name], [int(r[1] == positive) for r in rows if r[0] == name]
+            [r[2] for r in rows if r[0] == name],
+            [int(r[1] == positive) for r in rows if r[0] == name],
         )
         for name in ("train", "val")
     }
@@ -147,12 +152,18 @@ def load_binary(
 
 def with_extra_positives(task: TaskData, texts: list[str], source: str) -> TaskData:
     """The task with ``texts`` added to training as positives (never to validation)."""
-    extra, dropped = _drop_seen(Split(texts, [1] * len(texts)), {duplicate_key(t) for t in task.val.texts})
+    extra, dropped = _drop_seen(
+        Split(texts, [1] * len(texts)), {duplicate_key(t) for t in task.val.texts}
+    )
     train = Split(task.train.texts + extra.texts, task.train.labels + extra.labels)
     summary = {
         **task.summary,
         "train_rows": train.counts(task.label_names),
-        "extra_positives": {"source": source, "rows": len(extra.texts), "dropped_as_duplicates_of_val": dropped},
+        "extra_positives": {
+            "source": source,
+            "rows": len(extra.texts),
+            "dropped_as_duplicates_of_val": dropped,
+        },
     }
     return TaskData(task.name, task.label_names, train, task.val, summary)
 

@@ -107,7 +107,8 @@ class Encoder:
     @property
     def dim(self) -> int:
         """Size of one sentence vector (the model's hidden size)."""
-        return int(self.model.config.hidden_size)  # type: ignore[union-attr]  # HF config
+        config: Any = self.model.config  # a PretrainedConfig; torch types it as Module | Tensor
+        return int(config.hidden_size)
 
     def fingerprint(self) -> str:
         """A digest of the weights and tokenization settings, to key cached embeddings by."""

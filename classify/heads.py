@@ -144,4 +144,3 @@ def load_heads(
 def resolve_heads_dir(setting: str) -> Path:
     """The heads directory for a ``model_heads`` setting: empty means the committed heads."""
     return Path(setting) if setting else DEFAULT_HEADS_DIR
-

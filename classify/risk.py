@@ -102,12 +102,14 @@ def pick_thresholds(
         RiskLevel.HIGH.value: lowest_with_precision(high_precision),
         RiskLevel.FLOOR.value: lowest_with_precision(floor_precision),
     }
-    floor_so_far = 0.0
-    for level in reversed(LEVELS):
+    # Where targets cross (a precise threshold below the recall one), the milder level gives
+    # way: a lower threshold only adds recall, which is what the milder levels are for.
+    ceiling = 1.0
+    for level in LEVELS:
         value = chosen[level.value]
         if value is not None:
-            floor_so_far = max(floor_so_far, _round_up(value))
-            chosen[level.value] = floor_so_far
+            ceiling = min(ceiling, _round_up(value))
+            chosen[level.value] = ceiling
     return {level.value: chosen[level.value] for level in LEVELS}
 
 

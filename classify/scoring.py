@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from classify.encoder import DEFAULT_ENCODER_ID, Encoder
+from classify.encoder import DEFAULT_ENCODER_ID, Encoder, Progress
 from classify.heads import SENTIMENT_LABELS, HeadsMeta, TaskHeads, load_heads, resolve_heads_dir
 from classify.risk import assess_safety
 from classify.settings import ClassifySettings
 from ugc.contract import ModelInfo, SafetyScores, SentimentScores
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,9 @@ class Scorer:
         self.meta = meta
 
     @classmethod
-    def from_settings(cls, settings: ClassifySettings, *, progress: Progress | None = None) -> Scorer:
+    def from_settings(
+        cls, settings: ClassifySettings, *, progress: Progress | None = None
+    ) -> Scorer:
         """Load the encoder and heads the settings name, then warm up with one tiny batch.
 
         ``progress`` is told each step ("loading tokenizer", "loading encoder weights",
@@ -61,13 +61,6 @@ class Scorer:
         # The first forward pass allocates and picks kernels; pay for it before the first post.
         scorer.score_texts(["warm-up"])
         return scorer
-
-    @classmethod
-    def from_paths(cls, encoder: str, heads_dir: Path, **settings: int) -> Scorer:
-        """Shortcut for scripts and tests: an encoder id or path and a heads directory."""
-        return cls.from_settings(
-            ClassifySettings(model_encoder=encoder, model_heads=str(heads_dir), **settings)
-        )
 
     @property
     def model_info(self) -> ModelInfo:

@@ -48,3 +48,16 @@ class ClassifySettings(KafkaSettings):
     dlq_window: int = Field(
         default=200, ge=1, description="Messages over which the dead-letter ratio is measured."
     )
+    session_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Consumer-group session timeout: how long the broker waits for a silent worker "
+            "before rebalancing its partitions to others."
+        ),
+    )
+    heartbeat_interval_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="How often the worker heartbeats to the group coordinator.",
+    )

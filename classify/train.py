@@ -24,7 +24,6 @@ from classify.datasets import (
     DAVIDSON,
     HATE,
     OFFENSIVE,
-    TaskData,
     davidson_hate,
     load_binary,
     load_sentiment,
@@ -34,7 +33,7 @@ from classify.encoder import PREPROCESSING, Encoder
 from classify.heads import SAFETY_TASKS, HeadsMeta, TaskHeads, save_heads
 from classify.risk import LEVELS, pick_thresholds
 
-L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
+L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 DEFAULT_MAX_TRAIN_PER_TASK = 25_000
 # Hate speech is the only task that can put a post on the GARM floor (never monetise).
 FLOOR_PRECISION = {"hate": 0.9}
@@ -78,7 +77,10 @@ def train(
 
     mark = time.monotonic()
     vectors = {
-        name: (cache.embed(task.train.texts, f"{name} train"), cache.embed(task.val.texts, f"{name} val"))
+        name: (
+            cache.embed(task.train.texts, f"{name} train"),
+            cache.embed(task.val.texts, f"{name} val"),
+        )
         for name, task in (("sentiment", sentiment), ("offensive", offensive), ("hate", hate_plus))
     }
     seconds["embedding"] = time.monotonic() - mark
@@ -98,24 +100,28 @@ def train(
     for task in SAFETY_TASKS:
         data = offensive if task == "offensive" else hate
         x, x_val = vectors[task]
-        candidates = [(data, x[: len(data.train.texts)])]
+        candidates = {"tweeteval": (data, x[: len(data.train.texts)])}
         if task == "hate":
             # Davidson's extra positives come after the TweetEval rows in the same matrix.
-            candidates.append((hate_plus, x))
-        fits = [
-            (_best_fit(cx, cd.train.labels, x_val, cd.val.labels, n_classes=2), cd)
-            for cd, cx in candidates
-        ]
-        fit, chosen = max(fits, key=lambda pair: pair[0].score)
+            candidates["tweeteval+davidson_hate"] = (hate_plus, x)
+        fits = {
+            name: (_best_fit(cx, cd.train.labels, x_val, cd.val.labels, n_classes=2), cd)
+            for name, (cd, cx) in candidates.items()
+        }
+        fit, chosen = max(fits.values(), key=lambda pair: pair[0].score)
         heads.set_linear(task, fit.weight, fit.bias)
         thresholds[task] = pick_thresholds(
-            fit.val_probs, [y == 1 for y in chosen.val.labels], floor_precision=FLOOR_PRECISION.get(task)
+            fit.val_probs,
+            [y == 1 for y in chosen.val.labels],
+            floor_precision=FLOOR_PRECISION.get(task),
         )
         metrics[task] = {
             **fit.metrics,
             "at_thresholds": _threshold_stats(fit.val_probs, chosen.val.labels, thresholds[task]),
         }
         training[task] = {**chosen.summary, "l2": fit.l2}
+        if len(fits) > 1:
+            training[task]["compared_on_val"] = {n: f.metrics for n, (f, _) in fits.items()}
     seconds["fitting"] = time.monotonic() - mark
 
     meta = HeadsMeta(
@@ -163,7 +169,9 @@ def _best_fit(
         score = recall if n_classes > 2 else f1
         if best is None or score > best.score:
             val_probs = probs.tolist() if n_classes == 2 else []
-            best = _Fit(weight, bias, l2, score, {k: round(v, 4) for k, v in metrics.items()}, val_probs)
+            best = _Fit(
+                weight, bias, l2, score, {k: round(v, 4) for k, v in metrics.items()}, val_probs
+            )
     assert best is not None
     return best
 
@@ -204,7 +212,7 @@ def fit_logistic(
         else:
             loss = torch.nn.functional.cross_entropy(logits, y, weight=class_weight)
         loss = loss + 0.5 * l2 * weight.pow(2).sum()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch's stubs
         return loss
 
     optimizer.step(closure)  # type: ignore[no-untyped-call]  # torch's LBFGS.step is untyped
@@ -270,7 +278,9 @@ class _EmbeddingCache:
             path = self.cache_dir / f"{key.hexdigest()[:32]}.safetensors"
             if path.is_file():
                 return load_file(str(path))["vectors"]
-        with tqdm(total=len(texts), desc=f"embedding {what}", unit="post", disable=not self.progress) as bar:
+        with tqdm(
+            total=len(texts), desc=f"embedding {what}", unit="post", disable=not self.progress
+        ) as bar:
             vectors = self.encoder.embed(texts, on_batch=bar.update)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""The curation side: scored posts into a database, moderators and public feeds out."""

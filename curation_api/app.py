@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -69,7 +71,19 @@ class PublicFeedCORS:
 def create_app(settings: ApiSettings, *, sessions: sessionmaker[Session] | None = None) -> FastAPI:
     """The API for ``settings``. ``sessions`` replaces the session factory built from
     ``settings.database_url`` (tests bind it to a connection they roll back)."""
+    engine = None
+    if sessions is None:
+        engine = create_db_engine(settings.database_url)
+        sessions = create_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if engine is not None:  # an engine handed in belongs to the caller
+            engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="UGC curation API",
         version=_version(),
         description=DESCRIPTION,
@@ -77,8 +91,6 @@ def create_app(settings: ApiSettings, *, sessions: sessionmaker[Session] | None 
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
-    if sessions is None:
-        sessions = create_session_factory(create_db_engine(settings.database_url))
     app.state.settings = settings
     app.state.sessionmaker = sessions
     app.add_exception_handler(DomainError, domain_error_handler)

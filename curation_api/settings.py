@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ugc.settings import KafkaSettings, refuse_placeholder
 
@@ -44,7 +44,10 @@ class ApiSettings(KafkaSettings):
     sink_poll_timeout_ms: int = Field(
         default=500,
         ge=1,
-        description="How long the sink waits for a batch to fill before writing what it has.",
+        description=(
+            "Longest the sink waits in one poll; it writes whatever a poll returns (up to "
+            "the batch size), and notices a stop request within this time."
+        ),
     )
     sink_session_timeout_ms: int = Field(
         default=10000,
@@ -65,6 +68,16 @@ class ApiSettings(KafkaSettings):
             "dead-letter topic, so that a bad deploy halts the pipeline instead of draining it."
         ),
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_for_postgresql(cls, url: str) -> str:
+        # `postgresql://` (what most hosts hand out) would select psycopg2, which is not a
+        # dependency; psycopg 3 is.
+        for scheme in ("postgresql://", "postgres://"):
+            if url.startswith(scheme):
+                return "postgresql+psycopg://" + url.removeprefix(scheme)
+        return url
 
     @model_validator(mode="after")
     def _refuse_placeholder_key(self) -> Self:

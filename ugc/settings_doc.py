@@ -5,6 +5,8 @@ The README's settings table is this command's output; a test keeps the two in st
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from pydantic_settings import BaseSettings
 
@@ -41,7 +43,31 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+START_MARK = "<!-- settings-table:start -->"
+END_MARK = "<!-- settings-table:end -->"
+
+
+def with_settings_table(document: str) -> str:
+    """``document`` with the text between the settings-table markers replaced by the table."""
+    head, start, rest = document.partition(START_MARK)
+    _, end, tail = rest.partition(END_MARK)
+    if not start or not end:
+        raise ValueError(f"the document has no {START_MARK} … {END_MARK} section")
+    return f"{head}{start}\n{settings_table()}\n{end}{tail}"
+
+
 @click.command(name="settings")
-def settings_command() -> None:
+@click.option(
+    "--write",
+    "document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Rewrite the settings table inside this Markdown file (e.g. README.md).",
+)
+def settings_command(document: Path | None) -> None:
     """Print every UGC_* setting as a Markdown table."""
-    click.echo(settings_table())
+    if document is None:
+        click.echo(settings_table())
+        return
+    document.write_text(with_settings_table(document.read_text(encoding="utf-8")), "utf-8")
+    click.echo(f"updated the settings table in {document}")

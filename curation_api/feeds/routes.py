@@ -25,6 +25,11 @@ router = APIRouter(prefix="/v1/feeds", tags=["feeds"])
 PUBLIC_CACHE_CONTROL = "public, max-age=30"
 PUBLIC_FEED_PATH = r"^/v1/feeds/[^/]+/posts$"
 
+CACHE_HEADERS = {
+    "ETag": {"description": "Weak validator of the page", "schema": {"type": "string"}},
+    "Cache-Control": {"description": PUBLIC_CACHE_CONTROL, "schema": {"type": "string"}},
+}
+
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["summer-campaign"])]
 
 
@@ -76,8 +81,12 @@ def delete_feed(slug: str, _moderator: ModeratorDep, session: SessionDep) -> Non
     "/{slug}/posts",
     response_model=Page[FeedPost],
     responses={
+        status.HTTP_200_OK: {"headers": CACHE_HEADERS},
+        status.HTTP_304_NOT_MODIFIED: {
+            "description": "The page matches `If-None-Match`",
+            "headers": CACHE_HEADERS,
+        },
         **error_responses(NotFound, InvalidCursor),
-        status.HTTP_304_NOT_MODIFIED: {"description": "The page matches `If-None-Match`"},
     },
 )
 def feed_posts(

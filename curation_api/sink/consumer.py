@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,11 +18,11 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from curation_api.db import create_db_engine, create_session_factory
 from curation_api.settings import ApiSettings
+from curation_api.sink.failures import DeadLetterBudget, is_transient
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
 from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
 from ugc.contract import encode as encode_message
@@ -38,50 +37,11 @@ Decoded = tuple[Record, ScoredPost]
 STAGE = "sink"
 FIRST_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 30.0
-DEAD_LETTER_WINDOW = 1000
-DEAD_LETTER_MIN_SAMPLE = 100
 PRODUCE_TIMEOUT_S = 30.0
 
 
-class DeadLetterRatioExceeded(RuntimeError):
-    """Too many recent messages were poison: more likely a bad deploy than bad data."""
-
-
-class DeadLetterBudget:
-    """Share of dead-lettered messages among the last ``window`` ones, capped at ``max_ratio``
-    once at least ``min_sample`` messages were seen."""
-
-    def __init__(
-        self,
-        max_ratio: float,
-        *,
-        window: int = DEAD_LETTER_WINDOW,
-        min_sample: int = DEAD_LETTER_MIN_SAMPLE,
-    ) -> None:
-        self.max_ratio = max_ratio
-        self.min_sample = min_sample
-        self._outcomes: deque[bool] = deque(maxlen=window)
-
-    def record(self, *, total: int, poisoned: int) -> None:
-        """Account for a batch; raise :class:`DeadLetterRatioExceeded` past the cap."""
-        self._outcomes.extend([True] * poisoned + [False] * (total - poisoned))
-        seen, bad = len(self._outcomes), sum(self._outcomes)
-        if seen >= self.min_sample and bad / seen > self.max_ratio:
-            raise DeadLetterRatioExceeded(
-                f"{bad} of the last {seen} messages were dead-lettered "
-                f"(cap {self.max_ratio:.0%}): stopping instead of draining the topic"
-            )
-
-
-def is_transient_db_error(exc: BaseException) -> bool:
-    """Worth retrying the same batch: the database is away, locked or not migrated yet.
-
-    Only a row the database refuses (``DataError``, ``IntegrityError``) is the message's fault;
-    retrying anything else keeps a broken database from draining the topic into the DLQ.
-    """
-    if isinstance(exc, PoolTimeout):
-        return True
-    return isinstance(exc, DBAPIError) and not isinstance(exc, DataError | IntegrityError)
+class StopRequested(Exception):
+    """A stop was requested while a step of the batch in hand was being retried."""
 
 
 def decode_records(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
@@ -138,14 +98,15 @@ class ScoredPostSink:
         """Store, dead-letter and commit one batch; False when a stop interrupted it (its
         offsets are then left uncommitted and the batch is redelivered)."""
         decoded, poison = decode_records(records)
-        refused = self._retry("store scored posts", lambda: self._store(decoded))
-        if refused is None:
+        try:
+            poison += self._retry("store scored posts", lambda: self._store(decoded))
+            self.budget.record(total=len(records), poisoned=len(poison))
+            if poison:
+                self._retry("dead-letter", lambda: self._dead_letter(poison))
+            self._retry("commit offsets", lambda: self._commit(records))
+        except StopRequested:
             return False
-        poison.extend(refused)
-        self.budget.record(total=len(records), poisoned=len(poison))
-        if poison and self._retry("dead-letter", lambda: self._dead_letter(poison)) is None:
-            return False
-        return self._retry("commit offsets", lambda: self._commit(records)) is not None
+        return True
 
     def _store(self, decoded: list[Decoded]) -> list[Poison]:
         """Write the batch in one transaction. If the database refuses it, write post by post
@@ -216,15 +177,16 @@ class ScoredPostSink:
             # The group rebalanced under us: the new owners replay the batch, idempotently.
             log.warning("offsets not committed, the batch will be redelivered: %s", exc)
 
-    def _retry(self, what: str, step: Callable[[], R]) -> R | None:
+    def _retry(self, what: str, step: Callable[[], R]) -> R:
         """Run ``step`` until it succeeds, backing off on transient errors with the partitions
-        paused; None if a stop was requested first. Anything else propagates."""
+        paused. Raises :class:`StopRequested` if a stop comes first; anything that is not
+        transient propagates."""
         delay = FIRST_BACKOFF_S
         while True:
             try:
                 result = step()
             except Exception as exc:
-                if not (is_transient_db_error(exc) or getattr(exc, "retriable", False)):
+                if not is_transient(exc):
                     raise
                 log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
             else:
@@ -232,7 +194,7 @@ class ScoredPostSink:
                 return result
             self.consumer.pause(*self.consumer.assignment())
             if self.stop_event.wait(delay):
-                return None
+                raise StopRequested(what)
             self._keep_membership()
             delay = min(delay * 2, MAX_BACKOFF_S)
 
@@ -252,8 +214,9 @@ def _refusal(exc: DBAPIError) -> str:
 def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
     """Consume scored posts into ``settings.database_url`` until ``stop_event`` is set.
 
-    Raises :class:`DeadLetterRatioExceeded` (leaving the offending batch uncommitted) when too
-    many messages are poison, and any error that is neither transient nor a message's fault.
+    Raises :class:`~curation_api.sink.failures.DeadLetterRatioExceeded` when too many messages
+    are poison (leaving the offending batch uncommitted), and any error that is neither
+    transient nor a message's fault.
     """
     engine = create_db_engine(settings.database_url)
     consumer = KafkaConsumer(

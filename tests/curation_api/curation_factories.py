@@ -48,6 +48,7 @@ def scored_post(
     return ScoredPost(
         platform=platform,
         native_id=native_id,
+        post_id=f"{platform.value}:{native_id}",
         hashtags=list(hashtags),
         text=text,
         author=Author(
@@ -56,9 +57,7 @@ def scored_post(
             display_name=author_handle.split("@")[0].title(),
             followers=followers,
         ),
-        media=[
-            Media(type="image", url=f"https://cdn.example/{native_id}.jpg", alt_text="shoes")
-        ],
+        media=[Media(type="image", url=f"https://cdn.example/{native_id}.jpg", alt_text="shoes")],
         permalink=f"https://example.social/@alice/{native_id}",
         language="en",
         created_at=created_at,

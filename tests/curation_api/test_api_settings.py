@@ -40,3 +40,9 @@ def test_every_setting_is_described_for_the_readme() -> None:
 
 def test_the_moderator_key_stays_out_of_repr() -> None:
     assert "hunter2" not in repr(ApiSettings(moderator_api_key="hunter2"))
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_plain_postgresql_url_uses_psycopg_3(scheme: str) -> None:
+    settings = ApiSettings(database_url=f"{scheme}://ugc:pw@db:5432/ugc")
+    assert settings.database_url == "postgresql+psycopg://ugc:pw@db:5432/ugc"

@@ -88,7 +88,7 @@ def test_a_deleted_feed_is_gone(client: TestClient) -> None:
 def test_the_public_feed_shows_only_approved_posts_with_its_hashtags(
     client: TestClient, session: Session
 ) -> None:
-    old, new, other_tag, pending, rejected = store(
+    old, new, other_tag, _pending, rejected = store(
         session,
         scored_post(hashtags=["mybrand"], created_at=T0),
         scored_post(hashtags=["other", "sale"], created_at=T0 + timedelta(minutes=1)),

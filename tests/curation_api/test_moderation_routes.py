@@ -94,7 +94,11 @@ def test_queue_filters_by_hashtag_sentiment_and_risk(client: TestClient, session
         scored_post(hashtags=["mybrand", "other"], risk=RiskLevel.FLOOR),
     )
 
-    assert set(ids(queue(client, hashtag="#MyBrand"))) == {brand.post_id, angry.post_id, risky.post_id}
+    assert set(ids(queue(client, hashtag="#MyBrand"))) == {
+        brand.post_id,
+        angry.post_id,
+        risky.post_id,
+    }
     assert set(ids(queue(client, hashtag=["other", "nope"]))) == {other.post_id, risky.post_id}
     assert ids(queue(client, sentiment="negative")) == [angry.post_id]
     assert set(ids(queue(client, risk="floor,high"))) == {risky.post_id}
@@ -180,7 +184,9 @@ def test_post_ids_with_colons_and_slashes_work_in_the_path(
         "bluesky:at://did:plc:abc/app.bsky.feed.post/3k"
     )
     assert approve(client, post.post_id).json()["status"] == "approved"
-    assert len(client.get(f"/v1/posts/{post.post_id}/actions", headers=MODERATOR).json()["items"]) == 1
+    assert (
+        len(client.get(f"/v1/posts/{post.post_id}/actions", headers=MODERATOR).json()["items"]) == 1
+    )
 
 
 def test_approve_records_who_when_and_why(client: TestClient, session: Session) -> None:
@@ -204,9 +210,10 @@ def test_without_x_actor_the_audit_log_names_the_moderator(
     client: TestClient, session: Session
 ) -> None:
     (post,) = store(session, scored_post())
-    assert client.post(f"/v1/posts/{post.post_id}/reject", headers=MODERATOR).json()[
-        "moderated_by"
-    ] == "moderator"
+    assert (
+        client.post(f"/v1/posts/{post.post_id}/reject", headers=MODERATOR).json()["moderated_by"]
+        == "moderator"
+    )
 
 
 def test_approving_an_approved_post_changes_nothing_and_logs_once(
@@ -222,7 +229,9 @@ def test_approving_an_approved_post_changes_nothing_and_logs_once(
     assert len(actions) == 1
 
 
-def test_rejecting_an_approved_post_is_a_second_action(client: TestClient, session: Session) -> None:
+def test_rejecting_an_approved_post_is_a_second_action(
+    client: TestClient, session: Session
+) -> None:
     (post,) = store(session, scored_post())
     approve(client, post.post_id)
     rejected = client.post(f"/v1/posts/{post.post_id}/reject", headers=MODERATOR).json()

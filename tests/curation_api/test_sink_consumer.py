@@ -6,23 +6,29 @@ wipes the posts afterwards (every other test rolls back, so nothing else is lost
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import pytest
 from curation_factories import scored_post
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError, KafkaTimeoutError
 from kafka.structs import TopicPartition
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from curation_api.db import create_db_engine
+from curation_api.migrate import upgrade
 from curation_api.models import ModerationAction, Post, PostHashtag
 from curation_api.settings import ApiSettings
 from curation_api.sink.consumer import run_sink
+from curation_api.sink.failures import DeadLetterBudget, DeadLetterRatioExceeded, is_transient
 from tests.conftest import wait_until
 from ugc.broker import create_topics
 from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, encode
@@ -87,42 +93,56 @@ def sink_settings(database_url: str, broker: str) -> ApiSettings:
     )
 
 
-def produce(broker: str, messages: Sequence[tuple[bytes, bytes]]) -> None:
+def produce(broker: str, messages: Sequence[tuple[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """Send to the scored topic; returns, per partition, the offset just past our messages."""
     producer = KafkaProducer(bootstrap_servers=broker, acks="all")
     try:
-        for key, value in messages:
-            producer.send(SCORED_TOPIC, key=key, value=value)
+        futures = [producer.send(SCORED_TOPIC, key=k, value=v) for k, v in messages]
         producer.flush(timeout=30)
+        ends: dict[TopicPartition, int] = {}
+        for future in futures:
+            sent = future.get(timeout=30)
+            partition = TopicPartition(SCORED_TOPIC, sent.partition)
+            ends[partition] = max(ends.get(partition, 0), sent.offset + 1)
+        return ends
     finally:
         producer.close()
 
 
-def caught_up(broker: str, group_id: str) -> bool:
-    """True once ``group_id`` committed every partition of the scored topic up to its end."""
+def committed_past(broker: str, group_id: str, ends: dict[TopicPartition, int]) -> bool:
+    """True once ``group_id`` committed offsets at or past ``ends`` (the sink commits last, so
+    everything before is stored and dead-lettered). The broker's end offsets are not used:
+    the embedded broker reports them per record batch, not per record."""
     probe = KafkaConsumer(bootstrap_servers=broker, group_id=group_id, enable_auto_commit=False)
     try:
-        partitions = [TopicPartition(SCORED_TOPIC, p) for p in probe.partitions_for_topic(SCORED_TOPIC)]
-        ends = probe.end_offsets(partitions)
-        return all((probe.committed(tp) or 0) >= ends[tp] for tp in partitions)
+        return all((probe.committed(tp) or 0) >= end for tp, end in ends.items())
     finally:
         probe.close(autocommit=False)
 
 
-def dead_letters_of(broker: str, original: bytes) -> list[DeadLetter]:
-    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(DLQ_TOPIC, p) for p in consumer.partitions_for_topic(DLQ_TOPIC)]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        found: list[DeadLetter] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                letters = (decode(DeadLetter, r.value) for r in records)
-                found += [letter for letter in letters if letter.original == original]
-        return found
-    finally:
-        consumer.close(autocommit=False)
+class DeadLetterReader:
+    """Everything on the dead-letter topic from its beginning, read as it arrives."""
+
+    def __init__(self, broker: str) -> None:
+        self.consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+        partitions = [
+            TopicPartition(DLQ_TOPIC, p) for p in self.consumer.partitions_for_topic(DLQ_TOPIC)
+        ]
+        self.consumer.assign(partitions)
+        self.consumer.seek_to_beginning(*partitions)
+        self.letters: list[DeadLetter] = []
+
+    def of(self, original: bytes) -> list[DeadLetter]:
+        for records in self.consumer.poll(timeout_ms=200).values():
+            self.letters += [decode(DeadLetter, r.value) for r in records]
+        return [letter for letter in self.letters if letter.original == original]
+
+
+@pytest.fixture
+def dead_letters(broker: str, topics: KafkaSettings) -> Iterator[DeadLetterReader]:
+    reader = DeadLetterReader(broker)
+    yield reader
+    reader.consumer.close(autocommit=False)
 
 
 def rows(engine: Engine, post_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -145,19 +165,19 @@ def messages_of(posts: Sequence[ScoredPost]) -> list[tuple[bytes, bytes]]:
 
 
 def test_sink_stores_scored_posts_dead_letters_garbage_and_a_replay_changes_nothing(
-    broker: str, topics: KafkaSettings, database_url: str, committed_engine: Engine
+    broker: str, database_url: str, committed_engine: Engine, dead_letters: DeadLetterReader
 ) -> None:
     tag = f"brand{uuid.uuid4().hex[:8]}"
     posts = [scored_post(native_id=uuid.uuid4().hex, hashtags=[tag, "mybrand"]) for _ in range(5)]
     garbage = f"not json {uuid.uuid4()}".encode()
     post_ids = [p.post_id for p in posts]
-    produce(broker, [*messages_of(posts), (b"garbage", garbage)])
+    ends = produce(broker, [*messages_of(posts), (b"garbage", garbage)])
 
     first = sink_settings(database_url, broker)
     with SinkThread(first):
         wait_until(lambda: len(rows(committed_engine, post_ids)) == 5, message="posts stored")
-        (letter,) = wait_until(lambda: dead_letters_of(broker, garbage), message="dead letter")
-        wait_until(lambda: caught_up(broker, first.sink_group_id), message="offsets committed")
+        (letter,) = wait_until(lambda: dead_letters.of(garbage), message="the dead letter")
+        wait_until(lambda: committed_past(broker, first.sink_group_id, ends), message="commit")
 
     assert letter.stage == "sink" and letter.source_topic == SCORED_TOPIC
     assert letter.reason.startswith("not valid UTF-8 JSON")
@@ -167,25 +187,76 @@ def test_sink_stores_scored_posts_dead_letters_garbage_and_a_replay_changes_noth
 
     replay = sink_settings(database_url, broker)
     with SinkThread(replay):
-        wait_until(lambda: caught_up(broker, replay.sink_group_id), message="replay committed")
+        wait_until(lambda: committed_past(broker, replay.sink_group_id, ends), message="replay")
 
     assert rows(committed_engine, post_ids) == stored
-    assert len(dead_letters_of(broker, garbage)) == 2  # at-least-once: the replay's own letter
+    # At-least-once: the replay dead-letters the garbage again.
+    wait_until(lambda: len(dead_letters.of(garbage)) == 2, message="the replay's dead letter")
 
 
+# Only PostgreSQL enforces VARCHAR lengths; SQLite would store the post.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_post_the_database_refuses_is_dead_lettered_and_the_rest_of_its_batch_stored(
-    broker: str, topics: KafkaSettings, database_url: str, committed_engine: Engine
+    broker: str, database_url: str, committed_engine: Engine, dead_letters: DeadLetterReader
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite stores strings of any length: nothing to refuse")
     good = scored_post(native_id=uuid.uuid4().hex)
     refused = scored_post(native_id=uuid.uuid4().hex, hashtags=["x" * 300])
-    produce(broker, messages_of([good, refused]))
+    ends = produce(broker, messages_of([good, refused]))
 
     settings = sink_settings(database_url, broker)
     with SinkThread(settings):
-        (letter,) = wait_until(lambda: dead_letters_of(broker, encode(refused)), message="letter")
-        wait_until(lambda: caught_up(broker, settings.sink_group_id), message="offsets committed")
+        (letter,) = wait_until(lambda: dead_letters.of(encode(refused)), message="dead letter")
+        wait_until(lambda: committed_past(broker, settings.sink_group_id, ends), message="commit")
 
     assert "database refused the post" in letter.reason
     assert list(rows(committed_engine, [good.post_id, refused.post_id])) == [good.post_id]
+
+
+def test_while_the_database_fails_the_sink_retries_commits_nothing_and_stops_on_request(
+    broker: str, topics: KafkaSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A database nobody migrated yet: every write fails until `upgrade` runs.
+    url = f"sqlite:///{tmp_path / 'late.db'}"
+    post = scored_post(native_id=uuid.uuid4().hex)
+    ends = produce(broker, messages_of([post]))
+    settings = sink_settings(url, broker)
+
+    with caplog.at_level(logging.WARNING, logger="curation_api.sink"), SinkThread(settings):
+        wait_until(lambda: "store scored posts failed" in caplog.text, message="a retry")
+    assert not committed_past(broker, settings.sink_group_id, ends)
+
+    upgrade(url)
+    engine = create_db_engine(url)
+    try:
+        with SinkThread(settings):
+            wait_until(lambda: rows(engine, [post.post_id]), message="the post stored")
+            wait_until(
+                lambda: committed_past(broker, settings.sink_group_id, ends), message="commit"
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_dead_letter_cap_stops_a_sink_that_poisons_most_of_its_input() -> None:
+    budget = DeadLetterBudget(0.5, window=10, min_sample=4)
+    budget.record(total=3, poisoned=3)  # too few messages to judge
+    budget.record(total=7, poisoned=2)  # 5 of the last 10: at the cap, not over it
+    budget.record(total=5, poisoned=0)  # the window slides: 0 of the last 10
+    with pytest.raises(DeadLetterRatioExceeded, match="6 of the last 10 messages"):
+        budget.record(total=6, poisoned=6)
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationalError("INSERT", {}, Exception("database is locked")), True),
+        (ProgrammingError("INSERT", {}, Exception("no such table: posts")), True),
+        (DataError("INSERT", {}, Exception("value too long")), False),
+        (IntegrityError("INSERT", {}, Exception("violates foreign key")), False),
+        (ValueError("a bug"), False),
+        (KafkaTimeoutError("DLQ produce timed out"), True),
+        (CommitFailedError("rebalanced"), False),
+    ],
+)
+def test_only_errors_a_retry_can_cure_are_retried(error: Exception, transient: bool) -> None:
+    assert is_transient(error) is transient

@@ -1,0 +1,105 @@
+"""docker-compose.yml cannot be run here (no Docker engine); check what can be checked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+
+from classify.settings import ClassifySettings
+from curation_api.settings import ApiSettings
+from ingest.settings import IngestSettings
+from ugc.settings import KafkaSettings
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+
+# What each command reads, and which of its settings have no safe default in production.
+COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
+    "topics create": (KafkaSettings, {"kafka_bootstrap_servers"}),
+    "db upgrade": (ApiSettings, {"database_url"}),
+    "api": (ApiSettings, {"database_url", "moderator_api_key"}),
+    "sink": (ApiSettings, {"kafka_bootstrap_servers", "database_url", "moderator_api_key"}),
+    "classify worker": (ClassifySettings, {"kafka_bootstrap_servers"}),
+    "ingest mastodon": (IngestSettings, {"kafka_bootstrap_servers", "mastodon_hashtags"}),
+}
+NOT_SETTINGS = {"UGC_LOG_LEVEL"}  # read by the `ugc` command itself
+
+
+def _compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _ugc_services() -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in _compose()["services"].items()
+        if service.get("image", "").startswith("ugc-pipeline")
+    }
+
+
+def _command_key(service: dict[str, Any]) -> str:
+    words = [w for w in service["command"] if not w.startswith("-")]
+    for key in COMMANDS:
+        if words[: len(key.split())] == key.split():
+            return key
+    raise AssertionError(f"unknown command {service['command']}")
+
+
+def _resolve(value: str) -> str:
+    """Interpolate like compose with an empty environment: defaults, and `?` as a real value."""
+
+    def substitute(match: re.Match[str]) -> str:
+        operator, word = match.group(2), match.group(3) or ""
+        return "set-by-operator-1234" if operator == ":?" else word
+
+    return re.sub(r"\$\{(\w+)(:-|:\?)?([^}]*)\}", substitute, str(value))
+
+
+def test_every_process_kind_has_a_service() -> None:
+    assert {_command_key(s) for s in _ugc_services().values()} == set(COMMANDS)
+    assert {"kafka", "postgres"} <= set(_compose()["services"])
+
+
+@pytest.mark.parametrize("name", sorted(_ugc_services()))
+def test_service_sets_every_variable_its_command_requires(name: str) -> None:
+    service = _ugc_services()[name]
+    settings_class, required = COMMANDS[_command_key(service)]
+    env = {k: _resolve(v) for k, v in service["environment"].items()}
+    prefix = "UGC_"
+    known = {prefix + field.upper() for field in settings_class.model_fields}
+    unknown = {k for k in env if k.startswith(prefix)} - known - NOT_SETTINGS
+    assert not unknown, f"{name} sets variables no setting reads: {sorted(unknown)}"
+    missing = {prefix + f.upper() for f in required} - set(env)
+    assert not missing, f"{name} leaves {sorted(missing)} to a laptop default"
+    assert env["UGC_ENV"] == "production"
+    values = {k[len(prefix) :].lower(): v for k, v in env.items() if k in known}
+    settings_class.model_validate(values)  # production values validate
+
+
+def test_kafka_runs_in_kraft_mode() -> None:
+    kafka = _compose()["services"]["kafka"]["environment"]
+    assert "controller" in kafka["KAFKA_PROCESS_ROLES"]
+    assert not any(key.startswith("KAFKA_ZOOKEEPER") for key in kafka)
+
+
+def test_dependencies_wait_for_health_or_completion() -> None:
+    services = _compose()["services"]
+    for name, service in services.items():
+        assert "healthcheck" in service or service.get("restart") == "no" or name in {
+            "sink",
+            "classify",
+            "ingest-mastodon",
+        }, f"{name} has no healthcheck"
+        for target, rule in (service.get("depends_on") or {}).items():
+            condition = rule["condition"]
+            if condition == "service_healthy":
+                assert "healthcheck" in services[target], f"{name} waits on {target}'s health"
+            else:
+                assert condition == "service_completed_successfully"
+                assert services[target].get("restart") == "no", f"{target} is a one-shot job"

@@ -126,3 +126,14 @@ def score_record(post_id: Any, scores: TextScores) -> dict[str, Any]:
 def _chunks(items: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
     while chunk := list(islice(items, size)):
         yield chunk
+
+
+def _add_worker_command() -> None:
+    # Imported here so that the module reads top-down: train and score above, the worker from
+    # its own module (it brings in faust).
+    from classify.worker import worker_command
+
+    classify.add_command(worker_command)
+
+
+_add_worker_command()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import click
 import faust
 
 from classify.pipeline import (
@@ -112,3 +114,35 @@ def run_worker(settings: ClassifySettings, scorer: ScorerLike, *, loglevel: str 
     app = create_app(settings, scorer)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
+
+
+@click.command(name="worker")
+@click.option(
+    "--batch-size", type=int, default=None, help="Override UGC_BATCH_SIZE (posts per pass)."
+)
+def worker_command(batch_size: int | None) -> None:
+    """Score posts from ugc.posts.raw into ugc.posts.scored until SIGINT/SIGTERM.
+
+    Loads the model once (progress is logged), then joins the consumer group; run more workers,
+    up to the partition count, to score in parallel.
+    """
+    from classify.scoring import Scorer
+
+    settings = ClassifySettings()
+    if batch_size is not None:
+        settings = settings.model_copy(update={"batch_size": batch_size})
+    steps = iter(range(1, 100))
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        log.info("loading model [%d] %s (%.1fs)", next(steps), step, time.monotonic() - started)
+
+    scorer = Scorer.from_settings(settings, progress=progress)
+    info = scorer.model_info
+    log.info(
+        "model %s %s ready in %.1fs; joining the consumer group",
+        info.name,
+        info.version,
+        time.monotonic() - started,
+    )
+    run_worker(settings, scorer)

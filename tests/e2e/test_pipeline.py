@@ -77,7 +77,9 @@ def pipeline(tmp_path: Path, database_url: str) -> Iterator[tuple[str, str]]:
         ]
         for child in children:
             child.start()
+        api = f"http://127.0.0.1:{port}"
         try:
+            wait_until(lambda: _healthy(api), timeout=60, message="the API to answer /healthz")
             yield broker.bootstrap_servers, f"http://127.0.0.1:{port}"
         finally:
             for child in reversed(children):
@@ -87,6 +89,13 @@ def pipeline(tmp_path: Path, database_url: str) -> Iterator[tuple[str, str]]:
                 if child.exited() not in (0, None):
                     print((tmp_path / "children.log").read_text()[-20000:])
                     break
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _queue_ids(api: str) -> set[str]:
@@ -145,7 +154,7 @@ def test_replayed_posts_are_scored_queued_and_only_approved_ones_reach_the_feed(
     chosen, other = posts[0], next(p for p in posts[1:] if p.hashtags[0] == posts[0].hashtags[0])
     item = httpx.get(f"{api}/v1/posts/{chosen.post_id}", headers=headers).json()
     assert item["sentiment"]["label"] in {"negative", "neutral", "positive"}
-    assert item["risk"] in {"floor", "high", "medium", "low", "none"}
+    assert item["safety"]["risk"] in {"floor", "high", "medium", "low", "none"}
     assert item["status"] == "pending"
 
     tag = chosen.hashtags[0]

@@ -91,11 +91,16 @@ def test_kafka_runs_in_kraft_mode() -> None:
 def test_dependencies_wait_for_health_or_completion() -> None:
     services = _compose()["services"]
     for name, service in services.items():
-        assert "healthcheck" in service or service.get("restart") == "no" or name in {
-            "sink",
-            "classify",
-            "ingest-mastodon",
-        }, f"{name} has no healthcheck"
+        assert (
+            "healthcheck" in service
+            or service.get("restart") == "no"
+            or name
+            in {
+                "sink",
+                "classify",
+                "ingest-mastodon",
+            }
+        ), f"{name} has no healthcheck"
         for target, rule in (service.get("depends_on") or {}).items():
             condition = rule["condition"]
             if condition == "service_healthy":

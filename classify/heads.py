@@ -93,7 +93,10 @@ def save_heads(heads: TaskHeads, meta: HeadsMeta, out_dir: Path) -> None:
     """Write ``heads.safetensors`` and ``heads.json`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().clone() for k, v in heads.state_dict().items()}
-    save_file(tensors, str(out_dir / WEIGHTS_FILE), metadata={"version": meta.version})
+    weights_path = out_dir / WEIGHTS_FILE
+    save_file(tensors, str(weights_path), metadata={"version": meta.version})
+    # safetensors writes owner-only files; the heads ship in images run by other users.
+    weights_path.chmod(0o644)
     (out_dir / META_FILE).write_text(
         json.dumps(asdict(meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import click
 import faust
@@ -87,7 +87,10 @@ def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
 
     @app.agent(raw_topic, concurrency=1, name="score_posts")
     async def score_raw_posts(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_window_s):
+        # take_events is on the concrete Stream, not on the StreamT protocol faust declares.
+        concrete = cast(faust.Stream[bytes], stream)
+        batches = concrete.take_events(settings.batch_size, within=settings.batch_window_s)
+        async for events in batches:
             try:
                 await process(events)
             except DeadLetterRatioExceeded as exc:

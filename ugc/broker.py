@@ -73,8 +73,15 @@ class EmbeddedBroker:
         ]
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
+        # A session of its own: Ctrl-C in a terminal must not kill the broker before the
+        # workers that use it have drained and committed.
         self._process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         try:
             wait_for_broker(self.bootstrap_servers, timeout=timeout, process=self._process)
@@ -114,9 +121,17 @@ def wait_for_broker(
     """Poll until the broker answers a metadata request, or raise :class:`BrokerUnavailable`."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
+    host, _, port = bootstrap_servers.split(",")[0].rpartition(":")
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise BrokerUnavailable(f"broker process exited with code {process.returncode}")
+        # A plain TCP probe first: the Kafka client logs every refused connection as an error.
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+        except OSError as exc:
+            last_error = exc
+            time.sleep(0.1)
+            continue
         try:
             admin = KafkaAdminClient(
                 bootstrap_servers=bootstrap_servers, request_timeout_ms=2000, client_id="ugc-probe"

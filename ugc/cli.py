@@ -72,7 +72,7 @@ def cli(log_level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
     # The Kafka clients are chatty at INFO; their warnings still show.
-    for noisy in ("kafka", "aiokafka", "faust", "mode", "httpx"):
+    for noisy in ("kafka", "aiokafka", "faust", "mode", "httpx", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

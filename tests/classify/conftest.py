@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import BertConfig, BertModel, BertTokenizerFast
+from transformers import BertConfig, BertModel, BertTokenizer
 
 from classify.train import train
 
@@ -32,7 +32,7 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tiny-bert")
     vocab = path / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    BertTokenizerFast(vocab_file=str(vocab)).save_pretrained(path)
+    BertTokenizer(vocab_file=str(vocab)).save_pretrained(path)
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=len(WORDS) + 5,
@@ -42,7 +42,7 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         intermediate_size=64,
         max_position_embeddings=64,
     )
-    BertModel(config).save_pretrained(path)
+    BertModel(config).save_pretrained(path)  # type: ignore[no-untyped-call]  # HF __init__
     return path
 
 

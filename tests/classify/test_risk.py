@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from classify.risk import GARM_CATEGORIES, assess_safety, pick_thresholds
+from classify.risk import GARM_CATEGORIES, Thresholds, assess_safety, pick_thresholds
 from ugc.contract import RiskLevel
 
-THRESHOLDS = {
+THRESHOLDS: Thresholds = {
     "hate": {"floor": 0.85, "high": 0.7, "medium": 0.5, "low": 0.3},
     "offensive": {"floor": None, "high": 0.8, "medium": 0.6, "low": 0.4},
 }

@@ -241,10 +241,13 @@ def decode(model: type[M], data: bytes | None) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise PoisonMessage(f"invalid {model.__name__}: {_summarize(exc)}") from None
+        raise PoisonMessage(
+            f"invalid {model.__name__}: {summarize_validation_error(exc)}"
+        ) from None
 
 
-def _summarize(exc: ValidationError) -> str:
+def summarize_validation_error(exc: ValidationError) -> str:
+    """The first few validation errors as one readable line, for logs and dead letters."""
     parts = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error["loc"]) or "(message)"

@@ -22,6 +22,7 @@ from ugc.contract import (
     PoisonMessage,
     RawPost,
     normalize_hashtag,
+    summarize_validation_error,
 )
 
 MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
@@ -80,7 +81,7 @@ def status_to_post(
     try:
         status = MastodonStatus.model_validate(raw)
     except ValidationError as exc:
-        raise PoisonMessage(f"invalid Mastodon status: {_summarize(exc)}") from None
+        raise PoisonMessage(f"invalid Mastodon status: {summarize_validation_error(exc)}") from None
     carried = (normalize_hashtag(t.name) for t in status.tags)
     try:
         return RawPost(
@@ -108,7 +109,9 @@ def status_to_post(
             ),
         )
     except ValidationError as exc:
-        raise PoisonMessage(f"Mastodon status does not fit RawPost: {_summarize(exc)}") from None
+        raise PoisonMessage(
+            f"Mastodon status does not fit RawPost: {summarize_validation_error(exc)}"
+        ) from None
 
 
 def _text(status: MastodonStatus) -> str:
@@ -137,10 +140,3 @@ def _media(attachment: MastodonMediaAttachment) -> Media | None:
 def _count(value: int | None) -> int | None:
     # Some servers report -1 for a hidden count; unknown is honest, a negative count is not.
     return value if value is not None and value >= 0 else None
-
-
-def _summarize(exc: ValidationError) -> str:
-    errors = exc.errors()
-    parts = [f"{'.'.join(map(str, e['loc'])) or '(status)'}: {e['msg']}" for e in errors[:5]]
-    more = len(errors) - len(parts)
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

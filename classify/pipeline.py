@@ -6,7 +6,6 @@ here, so that it can be tested without a broker and reused by offline tools.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -101,33 +100,3 @@ def score_posts(scorer: ScorerLike, posts: Sequence[RawPost]) -> list[ScoredPost
         )
         for post, result in zip(posts, results, strict=True)
     ]
-
-
-class DeadLetterRatioExceeded(RuntimeError):
-    """Too many recent messages were poison: most likely a bad deploy upstream."""
-
-
-class DeadLetterGuard:
-    """Tracks the share of dead letters over the last ``window`` messages.
-
-    A trickle of poison is normal and goes to the dead-letter topic; a flood means a producer or
-    this worker is broken, and draining the whole topic into the dead-letter queue would turn
-    one bad deploy into a replay job. So past ``max_ratio`` the worker stops instead.
-    """
-
-    def __init__(self, *, max_ratio: float, window: int) -> None:
-        self.max_ratio = max_ratio
-        self.window = window
-        self._outcomes: deque[bool] = deque(maxlen=window)
-
-    def check(self, *, good: int, dead: int) -> None:
-        """Record a batch; raise :class:`DeadLetterRatioExceeded` if it tips the ratio over."""
-        self._outcomes.extend([False] * good + [True] * dead)
-        if len(self._outcomes) < self.window:
-            return
-        ratio = sum(self._outcomes) / len(self._outcomes)
-        if ratio > self.max_ratio:
-            raise DeadLetterRatioExceeded(
-                f"{ratio:.0%} of the last {len(self._outcomes)} messages were dead-lettered "
-                f"(limit {self.max_ratio:.0%}); stopping instead of draining the topic"
-            )

@@ -20,8 +20,6 @@ import click
 import faust
 
 from classify.pipeline import (
-    DeadLetterGuard,
-    DeadLetterRatioExceeded,
     InboundMessage,
     ScorerLike,
     decode_batch,
@@ -29,6 +27,7 @@ from classify.pipeline import (
 )
 from classify.settings import ClassifySettings
 from ugc.contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC, encode
+from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +57,14 @@ def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
     raw_topic = app.topic(RAW_TOPIC, key_type=bytes, value_type=bytes)
     scored_topic = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)
     dlq_topic = app.topic(DLQ_TOPIC, key_type=bytes, value_type=bytes)
-    guard = DeadLetterGuard(max_ratio=settings.dlq_max_ratio, window=settings.dlq_window)
+    dead_letter_budget = DeadLetterBudget(settings.dlq_max_ratio, window=settings.dlq_window)
     # Scoring runs in a thread so that the event loop keeps heartbeating to the group
     # coordinator while torch is busy; one thread, because batches are processed in order.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorer")
 
     async def process(events: Sequence[Any]) -> None:
         batch = decode_batch([_inbound(event.message) for event in events])
-        guard.check(good=len(batch.posts), dead=len(batch.dead_letters))
+        dead_letter_budget.record(total=len(events), poisoned=len(batch.dead_letters))
         loop = asyncio.get_running_loop()
         scored = await loop.run_in_executor(executor, score_posts, scorer, batch.posts)
         deliveries = [

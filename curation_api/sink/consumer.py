@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from curation_api.db import create_db_engine, create_session_factory
 from curation_api.settings import ApiSettings
-from curation_api.sink.failures import DeadLetterBudget, is_transient
+from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, DEAD_LETTER_WINDOW, is_transient
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
 from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
 from ugc.contract import encode as encode_message
+from ugc.dead_letters import DeadLetterBudget
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def _refusal(exc: DBAPIError) -> str:
 def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
     """Consume scored posts into ``settings.database_url`` until ``stop_event`` is set.
 
-    Raises :class:`~curation_api.sink.failures.DeadLetterRatioExceeded` when too many messages
+    Raises :class:`~ugc.dead_letters.DeadLetterRatioExceeded` when too many messages
     are poison (leaving the offending batch uncommitted), and any error that is neither
     transient nor a message's fault.
     """
@@ -239,7 +240,11 @@ def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
         producer=producer,
         sessions=create_session_factory(engine),
         stop_event=stop_event,
-        budget=DeadLetterBudget(settings.sink_max_dead_letter_ratio),
+        budget=DeadLetterBudget(
+            settings.sink_max_dead_letter_ratio,
+            window=DEAD_LETTER_WINDOW,
+            min_sample=DEAD_LETTER_MIN_SAMPLE,
+        ),
         poll_timeout_ms=settings.sink_poll_timeout_ms,
         batch_size=settings.sink_batch_size,
     )

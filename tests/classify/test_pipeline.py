@@ -2,11 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytest
-
 from classify.pipeline import (
-    DeadLetterGuard,
-    DeadLetterRatioExceeded,
     InboundMessage,
     decode_batch,
     score_posts,
@@ -97,21 +93,3 @@ def test_score_posts_skips_the_model_for_an_empty_batch() -> None:
     scorer = EchoScorer()
     assert score_posts(scorer, []) == []
     assert scorer.calls == 0
-
-
-def test_dead_letter_guard_tolerates_a_trickle() -> None:
-    guard = DeadLetterGuard(max_ratio=0.5, window=10)
-    for _ in range(5):
-        guard.check(good=9, dead=1)
-
-
-def test_dead_letter_guard_waits_for_a_full_window_before_judging() -> None:
-    guard = DeadLetterGuard(max_ratio=0.5, window=10)
-    guard.check(good=0, dead=9)  # 9 of 9 poison, but too few to call it a flood
-
-
-def test_dead_letter_guard_stops_a_flood() -> None:
-    guard = DeadLetterGuard(max_ratio=0.5, window=10)
-    guard.check(good=5, dead=0)
-    with pytest.raises(DeadLetterRatioExceeded, match="stopping"):
-        guard.check(good=0, dead=6)

@@ -28,10 +28,11 @@ from curation_api.migrate import upgrade
 from curation_api.models import ModerationAction, Post, PostHashtag
 from curation_api.settings import ApiSettings
 from curation_api.sink.consumer import run_sink
-from curation_api.sink.failures import DeadLetterBudget, DeadLetterRatioExceeded, is_transient
+from curation_api.sink.failures import is_transient
 from tests.conftest import wait_until
 from ugc.broker import create_topics
 from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, encode
+from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
 from ugc.settings import KafkaSettings
 
 pytestmark = pytest.mark.broker

@@ -5,12 +5,14 @@ the sink as separate processes, the default model) and prints:
 
 - sustained throughput (posts/s) from the first produce to the last row written;
 - p50 / p95 / max latency per post, from the moment ingest produced it (``collected_at``,
-  stamped at send time) to the moment its row was written (``ingested_at``);
+  stamped at send time) to the moment its row was written (``ingested_at``), twice: for the
+  burst (every post at once, so latency is mostly queueing behind the model) and for a paced
+  run at half the measured model throughput (the latency of a pipeline that keeps up);
 - a baseline measured in the same run: the scorer alone, in this process, on the same texts
   with the same batch size, and the ratio pipeline / baseline. The model is the expensive step,
   so the ratio says how much the pipeline around it costs.
 
-Usage: python bench/e2e.py [--posts 3000] [--database-url URL] [--partitions 2]
+Usage: python bench/e2e.py [--posts 3000] [--paced-posts 600] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from curation_api.migrate import upgrade
 from curation_api.models import Post
 from ingest.demo import demo_posts_path
 from ingest.producer import PostProducer
-from ingest.sources.replay import iter_posts
+from ingest.sources.replay import Pacer, iter_posts
 from ugc.broker import EmbeddedBroker, create_topics
 from ugc.console import Console
 from ugc.contract import RawPost, utcnow
@@ -80,6 +82,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=3000)
+    parser.add_argument("--paced-posts", type=int, default=600)
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--timeout", type=float, default=900.0)
@@ -89,7 +92,9 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     batch_size = ClassifySettings().batch_size
     posts = make_posts(args.posts)
-    warmup = make_posts(args.posts + 20)[args.posts :]
+    everything = make_posts(args.posts + args.paced_posts + 20)
+    paced = everything[args.posts : args.posts + args.paced_posts]
+    warmup = everything[args.posts + args.paced_posts :]
 
     print(f"baseline: scoring {len(posts)} posts in-process (batch {batch_size})…", flush=True)
     baseline = baseline_posts_per_second(posts, batch_size)
@@ -127,26 +132,38 @@ def main() -> int:
             started = time.time()
             send(settings, posts)
             rows = wait_for_rows(engine, {p.post_id for p in posts}, args.timeout, children)
+            rate = baseline / 2
+            print(f"pushing {len(paced)} posts at {rate:.0f} posts/s…", flush=True)
+            send(settings, paced, rate=rate)
+            paced_rows = wait_for_rows(engine, {p.post_id for p in paced}, args.timeout, children)
         finally:
             for child in reversed(children):
                 child.stop()
-    latencies = [(r.ingested_at - r.collected_at).total_seconds() for r in rows]
     finished = max(r.ingested_at for r in rows).timestamp()
     throughput = len(rows) / (finished - started)
     print()
-    print(f"posts:                 {len(rows)}")
-    print(f"sustained throughput:  {throughput:.1f} posts/s")
-    print(f"latency p50:           {statistics.median(latencies):.2f} s")
-    print(f"latency p95:           {percentile(latencies, 0.95):.2f} s")
-    print(f"latency max:           {max(latencies):.2f} s")
-    print(f"baseline (model only): {baseline:.1f} posts/s")
-    print(f"ratio pipeline/model:  {throughput / baseline:.2f}")
+    print(f"burst: {len(rows)} posts produced at once")
+    print(f"  sustained throughput:  {throughput:.1f} posts/s")
+    print_latencies(rows)
+    print(f"  baseline (model only): {baseline:.1f} posts/s")
+    print(f"  ratio pipeline/model:  {throughput / baseline:.2f}")
+    print(f"paced: {len(paced_rows)} posts at {baseline / 2:.0f} posts/s (half the baseline)")
+    print_latencies(paced_rows)
     return 0
 
 
-def send(settings: KafkaSettings, posts: list[RawPost]) -> None:
+def print_latencies(rows: Sequence[Row[tuple[str, datetime, datetime]]]) -> None:
+    latencies = [(r.ingested_at - r.collected_at).total_seconds() for r in rows]
+    print(f"  latency p50:           {statistics.median(latencies):.2f} s")
+    print(f"  latency p95:           {percentile(latencies, 0.95):.2f} s")
+    print(f"  latency max:           {max(latencies):.2f} s")
+
+
+def send(settings: KafkaSettings, posts: list[RawPost], rate: float = 0.0) -> None:
+    pacer = Pacer(rate)
     with PostProducer(settings) as producer:
         for post in posts:
+            pacer.wait()
             # collected_at is the produce time: latency is measured from here to the row.
             producer.send(post.model_copy(update={"collected_at": utcnow()}))
         producer.flush()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from curation_factories import MODERATOR_KEY
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +19,7 @@ from curation_api.app import create_app
 from curation_api.db import create_db_engine
 from curation_api.migrate import upgrade
 from curation_api.settings import ApiSettings
+from tests.curation_api.curation_factories import MODERATOR_KEY
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

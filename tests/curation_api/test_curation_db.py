@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from curation_factories import scored_post
 from sqlalchemy import Engine, text
 
 from curation_api.db import create_db_engine, create_session_factory
@@ -17,6 +16,7 @@ from curation_api.migrate import upgrade
 from curation_api.models import ModerationVerb
 from curation_api.moderation import service
 from curation_api.sink.repository import upsert_scored_posts
+from tests.curation_api.curation_factories import scored_post
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from curation_factories import MODERATOR, T0, scored_post, store
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
+from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
 
 
 def put_feed(client: TestClient, slug: str, *hashtags: str, title: str = "Summer") -> Any:

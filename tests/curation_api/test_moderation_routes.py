@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from curation_factories import MODERATOR, MODERATOR_KEY, T0, scored_post, store
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.curation_api.curation_factories import MODERATOR, MODERATOR_KEY, T0, scored_post, store
 from ugc.contract import Platform, RiskLevel, Sentiment
 
 

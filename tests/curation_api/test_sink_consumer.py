@@ -15,7 +15,6 @@ from types import TracebackType
 from typing import Any
 
 import pytest
-from curation_factories import scored_post
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaTimeoutError
 from kafka.structs import TopicPartition
@@ -30,6 +29,7 @@ from curation_api.settings import ApiSettings
 from curation_api.sink.consumer import run_sink
 from curation_api.sink.failures import is_transient
 from tests.conftest import wait_until
+from tests.curation_api.curation_factories import scored_post
 from ugc.broker import create_topics
 from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, encode
 from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from curation_factories import T0, scored_post
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curation_api.models import Post, PostHashtag, PostStatus
 from curation_api.sink import repository
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
+from tests.curation_api.curation_factories import T0, scored_post
 from ugc.contract import RiskLevel, ScoredPost, Sentiment
 
 

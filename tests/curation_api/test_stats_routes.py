@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from curation_factories import MODERATOR, T0, scored_post, store
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
 from ugc.contract import RiskLevel
 
 

@@ -158,6 +158,19 @@ class ModelInfo(_Wire):
     version: str
 
 
+class DetectedLanguage(_Wire):
+    """The language the classifier detected in the text (offline), independent of what the
+    network claimed in ``RawPost.language``.
+
+    ``supported`` is False when the models were not trained for this language: the scores are
+    then a guess, and ``ScoredPost.low_confidence`` is set instead of pretending otherwise.
+    """
+
+    code: str | None = Field(description="ISO 639-1 code, or None when the text has too little")
+    confidence: float = Field(ge=0, le=1)
+    supported: bool
+
+
 class ScoredPost(RawPost):
     """A raw post plus what the classifier said about it."""
 
@@ -165,6 +178,8 @@ class ScoredPost(RawPost):
     safety: SafetyScores
     model: ModelInfo
     scored_at: AwareDatetime
+    detected_language: DetectedLanguage | None = None
+    low_confidence: bool = False
 
 
 class DeadLetter(_Wire):

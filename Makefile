@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - set up and run the whole pipeline on the demo data (ugc up)"
 	@echo "make test   - set up, then lint, type check and run the tests"
-	@echo "make bench  - end-to-end throughput/latency benchmark"
+	@echo "make bench  - scoring speed vs a naive baseline, then end-to-end throughput/latency"
 	@echo "make train  - retrain the classifier heads from ../shared/data"
 
 setup: $(VENV)/.installed
@@ -46,6 +46,7 @@ unit: setup
 test: lint typecheck unit
 
 bench: setup
+	$(BIN)/python bench/classify_speed.py
 	$(BIN)/python bench/e2e.py
 
 train: setup

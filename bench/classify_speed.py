@@ -1,0 +1,137 @@
+"""Scoring speed and memory: the default scoring path against a naive baseline, same weights.
+
+- default: ``Scorer.score_texts`` on batches of ``--batch-size`` posts, as the stream worker
+  calls it (one encoder pass per batch gives every score).
+- naive baseline: what a first attempt with ``transformers`` looks like, a ``pipeline`` called
+  once per post per task (sentiment, offensive, hate) on the same encoder and heads.
+
+Texts are the demo posts (realistic lengths), cycled to ``--posts``. Each path runs in its own
+process so that its peak memory (max RSS) is its own. Prints posts/s, peak RSS and the ratio.
+
+Usage: python bench/classify_speed.py [--posts 1024] [--baseline-posts 128] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+TASKS = ("sentiment", "offensive", "hate")
+
+
+def demo_texts(count: int) -> list[str]:
+    from ingest.demo import demo_posts_path
+    from ingest.sources.replay import iter_posts
+
+    texts = [post.text for post in iter_posts(demo_posts_path())]
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+def run_default(posts: int, batch_size: int, threads: int) -> dict[str, Any]:
+    from classify.scoring import Scorer
+    from classify.settings import ClassifySettings
+
+    settings = ClassifySettings(batch_size=batch_size, torch_threads=threads)
+    scorer = Scorer.from_settings(settings)
+    texts = demo_texts(posts)
+    scorer.score_texts(texts[:batch_size])  # warm-up
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch_size):
+        scorer.score_texts(texts[i : i + batch_size])
+    elapsed = time.perf_counter() - started
+    return {"posts_per_s": len(texts) / elapsed, "posts": len(texts)}
+
+
+def run_naive(posts: int, threads: int) -> dict[str, Any]:
+    import torch
+    from transformers import pipeline
+
+    from classify.scoring import Scorer
+    from classify.settings import ClassifySettings
+
+    if threads:
+        torch.set_num_threads(threads)
+    scorer = Scorer.from_settings(ClassifySettings(torch_threads=threads))
+    extract = pipeline(
+        "feature-extraction",
+        model=scorer.encoder.model,
+        tokenizer=scorer.encoder.tokenizer,
+        framework="pt",
+    )
+    texts = demo_texts(posts)
+
+    def score_one(text: str) -> None:
+        for _task in TASKS:
+            tokens = torch.tensor(extract(text, truncation=True)[0])
+            vector = torch.nn.functional.normalize(tokens.mean(dim=0, keepdim=True), dim=1)
+            scorer.heads(vector)
+
+    score_one(texts[0])  # warm-up
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for text in texts:
+            score_one(text)
+    elapsed = time.perf_counter() - started
+    return {"posts_per_s": len(texts) / elapsed, "posts": len(texts)}
+
+
+def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one path in a child process and return its figures with its peak RSS."""
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--posts",
+        str(args.posts if mode == "default" else args.baseline_posts),
+        "--batch-size",
+        str(args.batch_size),
+        "--threads",
+        str(args.threads),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=1024)
+    parser.add_argument("--baseline-posts", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--child", choices=["default", "naive"], default=None)
+    args = parser.parse_args()
+
+    if args.child:
+        if args.child == "default":
+            result = run_default(args.posts, args.batch_size, args.threads)
+        else:
+            result = run_naive(args.posts, args.threads)
+        result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return 0
+
+    default = measure("default", args)
+    naive = measure("naive", args)
+    print(
+        f"default scoring path: {default['posts_per_s']:8.1f} posts/s "
+        f"({default['posts']} demo posts, batch {args.batch_size}, {args.threads} threads), "
+        f"peak RSS {default['max_rss_mb']:.0f} MB"
+    )
+    print(
+        f"naive baseline:       {naive['posts_per_s']:8.1f} posts/s "
+        f"({naive['posts']} demo posts, pipeline per post per task), "
+        f"peak RSS {naive['max_rss_mb']:.0f} MB"
+    )
+    print(f"ratio default/naive:  {default['posts_per_s'] / naive['posts_per_s']:8.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -40,7 +40,7 @@ def apply_precision(model: torch.nn.Module, setting: Precision) -> torch.nn.Modu
     if precision == "bf16":
         return model.to(torch.bfloat16)
     if precision == "int8":
-        quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(
+        quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]  # torch ships it untyped
             model, {torch.nn.Linear}, dtype=torch.qint8
         )
         return quantized

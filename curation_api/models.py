@@ -11,7 +11,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curation_api.db import Base, UtcDateTime
@@ -74,6 +87,16 @@ class Post(Base):
     model_name: Mapped[str] = mapped_column(Text)
     model_version: Mapped[str] = mapped_column(Text)
     scored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # ScoredPost.detected_language, flattened. The three are NULL together when the classifier
+    # sent no detection (an older build); detected_language alone is NULL when it found too
+    # little text to name a language, so "was there a detection" is language_supported IS NOT
+    # NULL.
+    detected_language: Mapped[str | None] = mapped_column(String(16))
+    language_confidence: Mapped[float | None] = mapped_column(Float)
+    language_supported: Mapped[bool | None] = mapped_column(Boolean)
+    # The server default gives posts stored before the classifier sent the flag a definite
+    # "not known to be a guess" instead of NULL, so that the queue filter has two values only.
+    low_confidence: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     status: Mapped[PostStatus] = mapped_column(
         _enum(PostStatus, "status"), default=PostStatus.PENDING
@@ -96,6 +119,22 @@ class Post(Base):
         # The queue with status=all.
         Index("ix_posts_created_at_post_id", "created_at", "post_id"),
     )
+
+
+# The low-confidence review queue (status=pending&low_confidence=true, newest first). Partial:
+# low-confidence posts are expected to be the minority, so the index stays small and costs the
+# sink little, while the other side of the filter (the majority) is served well enough by
+# ix_posts_status_created_at_post_id. The predicate is spelled per dialect as the queue's filter
+# renders there: SQLite has no boolean type and only uses a partial index when the query repeats
+# the index's term, `low_confidence = 1`.
+Index(
+    "ix_posts_low_confidence_status_created_at_post_id",
+    Post.status,
+    Post.created_at,
+    Post.post_id,
+    postgresql_where=Post.low_confidence,
+    sqlite_where=Post.low_confidence == true(),
+)
 
 
 class PostHashtag(Base):

@@ -20,13 +20,15 @@ def list_posts(
     hashtags: Sequence[str],
     sentiments: Sequence[Sentiment],
     risks: Sequence[RiskLevel],
+    low_confidence: bool | None,
     cursor: str | None,
     limit: int,
 ) -> list[Post]:
     """Up to ``limit`` posts matching every given filter (a list matches any of its values),
-    newest first after ``cursor``; ``status=None`` means any status.
+    newest first after ``cursor``; ``status=None`` and ``low_confidence=None`` mean any.
 
-    The status filter plus ordering runs on ``ix_posts_status_created_at_post_id``; the
+    The status filter plus ordering runs on ``ix_posts_status_created_at_post_id``, or on the
+    partial ``ix_posts_low_confidence_status_created_at_post_id`` for low-confidence posts; the
     hashtag filter is a semi-join so a post carrying two wanted tags still appears once.
     """
     statement = select(Post).options(selectinload(Post.hashtags))
@@ -40,6 +42,11 @@ def list_posts(
         statement = statement.where(Post.sentiment.in_(sentiments))
     if risks:
         statement = statement.where(Post.risk.in_(risks))
+    if low_confidence is not None:
+        # The bare column renders as the partial index's own WHERE term on each dialect
+        # (`low_confidence`; SQLite: `low_confidence = 1`); a form like `IS true` would not
+        # match it, and the queue would scan every pending post instead.
+        statement = statement.where(Post.low_confidence if low_confidence else ~Post.low_confidence)
     statement = newest_posts_first(statement, cursor).limit(limit)
     return list(session.scalars(statement))
 

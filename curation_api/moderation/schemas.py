@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from curation_api.models import ModerationAction, ModerationVerb, Post, PostStatus
 from ugc.contract import (
     Author,
+    DetectedLanguage,
     Engagement,
     Media,
     ModelInfo,
@@ -46,6 +47,13 @@ class QueueFilters(BaseModel):
     )
     sentiment: list[Sentiment] = Field(default_factory=list, description="Sentiment labels.")
     risk: list[RiskLevel] = Field(default_factory=list, description="Brand-safety risk levels.")
+    low_confidence: bool | None = Field(
+        default=None,
+        description=(
+            "`true`: only posts whose scores are a guess (language unsupported or detection "
+            "unsure); `false`: only the others; absent: both."
+        ),
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Posts per page.")
     cursor: str | None = Field(
         default=None, max_length=512, description="The `next_cursor` of the previous page."
@@ -88,6 +96,12 @@ class PostRead(BaseModel):
     safety: SafetyScores
     model: ModelInfo
     scored_at: AwareDatetime
+    detected_language: DetectedLanguage | None = Field(
+        description="The language the classifier detected; null when it sent none."
+    )
+    low_confidence: bool = Field(
+        description="The scores are a guess: the language is unsupported or detection was unsure."
+    )
     status: PostStatus
     moderated_at: AwareDatetime | None
     moderated_by: str | None
@@ -128,12 +142,26 @@ class PostRead(BaseModel):
             ),
             model=ModelInfo(name=post.model_name, version=post.model_version),
             scored_at=post.scored_at,
+            detected_language=_detected_language(post),
+            low_confidence=post.low_confidence,
             status=post.status,
             moderated_at=post.moderated_at,
             moderated_by=post.moderated_by,
             ingested_at=post.ingested_at,
             updated_at=post.updated_at,
         )
+
+
+def _detected_language(post: Post) -> DetectedLanguage | None:
+    # language_supported, not the code, tells whether there was a detection: the code is NULL
+    # as well when the classifier found too little text to name a language.
+    if post.language_supported is None or post.language_confidence is None:
+        return None
+    return DetectedLanguage(
+        code=post.detected_language,
+        confidence=post.language_confidence,
+        supported=post.language_supported,
+    )
 
 
 class ModerationActionRead(BaseModel):

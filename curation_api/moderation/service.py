@@ -31,6 +31,7 @@ def queue(session: Session, filters: QueueFilters) -> Page[PostRead]:
         hashtags=filters.hashtag,
         sentiments=filters.sentiment,
         risks=filters.risk,
+        low_confidence=filters.low_confidence,
         cursor=filters.cursor,
         limit=filters.limit + 1,
     )

@@ -21,6 +21,7 @@ REFRESHED_COLUMNS = (
     "likes", "reposts", "replies", "quotes",
     "sentiment", "sentiment_scores", "risk", "safety_scores", "garm_scores", "risk_reasons",
     "model_name", "model_version", "scored_at", "updated_at",
+    "detected_language", "language_confidence", "language_supported", "low_confidence",
 )  # fmt: skip
 
 MAX_BIGINT = 2**63 - 1
@@ -32,6 +33,7 @@ MAX_PARAMETERS = 30_000
 
 def post_row(post: ScoredPost, *, now: datetime) -> dict[str, Any]:
     """The ``posts`` row of a scored post, as first written at ``now``."""
+    language = post.detected_language
     return {
         "post_id": post.post_id,
         "platform": post.platform.value,
@@ -60,6 +62,10 @@ def post_row(post: ScoredPost, *, now: datetime) -> dict[str, Any]:
         "model_name": post.model.name,
         "model_version": post.model.version,
         "scored_at": post.scored_at,
+        "detected_language": language.code if language else None,
+        "language_confidence": language.confidence if language else None,
+        "language_supported": language.supported if language else None,
+        "low_confidence": post.low_confidence,
         "status": PostStatus.PENDING,
         "ingested_at": now,
         "updated_at": now,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from curation_api.sink.repository import upsert_scored_posts
 from ugc.contract import (
     Author,
+    DetectedLanguage,
     Engagement,
     Media,
     ModelInfo,
@@ -28,6 +29,8 @@ MODERATOR = {"X-API-Key": MODERATOR_KEY}
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 _native_ids = itertools.count(1000)
 
+ENGLISH = DetectedLanguage(code="en", confidence=0.98, supported=True)
+
 
 def scored_post(
     *,
@@ -43,6 +46,8 @@ def scored_post(
     likes: int | None = 3,
     followers: int | None = 120,
     model_version: str = "1",
+    detected_language: DetectedLanguage | None = ENGLISH,
+    low_confidence: bool = False,
 ) -> ScoredPost:
     native_id = native_id or str(next(_native_ids))
     return ScoredPost(
@@ -75,6 +80,8 @@ def scored_post(
         ),
         model=ModelInfo(name="ugc-default", version=model_version),
         scored_at=scored_at or created_at + timedelta(seconds=10),
+        detected_language=detected_language,
+        low_confidence=low_confidence,
     )
 
 

@@ -78,3 +78,23 @@ def test_the_public_feed_documents_its_page_schema_and_304(spec: dict[str, Any])
 def test_docs_page_is_served() -> None:
     app = create_app(ApiSettings(database_url="sqlite:///unused.db"))
     assert "swagger" in TestClient(app).get("/docs").text.lower()
+
+
+def test_the_queue_documents_its_low_confidence_filter(spec: dict[str, Any]) -> None:
+    parameters = {p["name"]: p for p in operations(spec)["GET /v1/queue"]["parameters"]}
+    low_confidence = parameters["low_confidence"]
+    assert low_confidence["in"] == "query" and not low_confidence["required"]
+    assert {"type": "boolean"} in low_confidence["schema"]["anyOf"]
+    assert "guess" in low_confidence["description"]
+
+
+def test_posts_document_their_detected_language_but_public_feed_posts_do_not(
+    spec: dict[str, Any],
+) -> None:
+    schemas = spec["components"]["schemas"]
+    post = schemas["PostRead"]["properties"]
+    assert {"$ref": "#/components/schemas/DetectedLanguage"} in post["detected_language"]["anyOf"]
+    assert post["low_confidence"]["type"] == "boolean"
+    assert {"detected_language", "low_confidence"} <= set(schemas["PostRead"]["required"])
+    assert set(schemas["DetectedLanguage"]["properties"]) == {"code", "confidence", "supported"}
+    assert not {"detected_language", "low_confidence"} & set(schemas["FeedPost"]["properties"])

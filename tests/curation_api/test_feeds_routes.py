@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
+from ugc.contract import DetectedLanguage
 
 
 def put_feed(client: TestClient, slug: str, *hashtags: str, title: str = "Summer") -> Any:
@@ -107,7 +108,8 @@ def test_the_public_feed_shows_only_approved_posts_with_its_hashtags(
 def test_the_public_feed_shows_no_scores_and_no_moderation_data(
     client: TestClient, session: Session
 ) -> None:
-    (post,) = store(session, scored_post())
+    unsure = DetectedLanguage(code="pt", confidence=0.4, supported=False)
+    (post,) = store(session, scored_post(detected_language=unsure, low_confidence=True))
     approve(client, post.post_id)
     put_feed(client, "summer", "mybrand")
 

@@ -10,8 +10,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from tests.curation_api.curation_factories import MODERATOR, MODERATOR_KEY, T0, scored_post, store
-from ugc.contract import Platform, RiskLevel, Sentiment
+from tests.curation_api.curation_factories import (
+    ENGLISH,
+    MODERATOR,
+    MODERATOR_KEY,
+    T0,
+    scored_post,
+    store,
+)
+from ugc.contract import DetectedLanguage, Platform, RiskLevel, Sentiment
+
+UNSUPPORTED = DetectedLanguage(code="fr", confidence=0.91, supported=False)
 
 
 def queue(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -105,8 +114,64 @@ def test_queue_filters_by_hashtag_sentiment_and_risk(client: TestClient, session
     assert ids(queue(client, hashtag="other", risk=["none"])) == [other.post_id]
 
 
+def test_queue_filters_by_low_confidence(client: TestClient, session: Session) -> None:
+    confident, guessed, guessed_approved = store(
+        session,
+        scored_post(),
+        scored_post(detected_language=UNSUPPORTED, low_confidence=True),
+        scored_post(detected_language=UNSUPPORTED, low_confidence=True),
+    )
+    approve(client, guessed_approved.post_id)
+
+    assert ids(queue(client, low_confidence="true")) == [guessed.post_id]
+    assert ids(queue(client, low_confidence="false")) == [confident.post_id]
+    assert set(ids(queue(client))) == {confident.post_id, guessed.post_id}
+    assert set(ids(queue(client, status="all", low_confidence=True))) == {
+        guessed.post_id,
+        guessed_approved.post_id,
+    }
+    assert ids(queue(client, low_confidence=True, sentiment="negative")) == []
+
+
+def test_low_confidence_pages_walk_every_matching_post_once(
+    client: TestClient, session: Session
+) -> None:
+    # Interleaved with confident posts and tied on created_at, so that a page boundary falls
+    # between posts the filter skips.
+    posts = store(
+        session,
+        *(
+            scored_post(
+                created_at=T0 + timedelta(seconds=i // 2),
+                detected_language=UNSUPPORTED if i % 3 else None,
+                low_confidence=bool(i % 3),
+            )
+            for i in range(9)
+        ),
+    )
+    expected = [
+        p.post_id
+        for p in sorted(posts, key=lambda p: (p.created_at, p.post_id), reverse=True)
+        if p.low_confidence
+    ]
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        page = queue(client, low_confidence=True, limit=2, **({"cursor": cursor} if cursor else {}))
+        assert len(page["items"]) <= 2
+        seen += ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert len(expected) == 6 and seen == expected
+
+
 def test_an_unknown_filter_value_is_422(client: TestClient) -> None:
     response = client.get("/v1/queue", params={"risk": "catastrophic"}, headers=MODERATOR)
+    assert response.status_code == 422
+    response = client.get("/v1/queue", params={"low_confidence": "maybe"}, headers=MODERATOR)
     assert response.status_code == 422
 
 
@@ -160,6 +225,36 @@ def test_a_cursor_the_api_did_not_issue_is_400(client: TestClient, cursor: str) 
 
 
 # --- One post, approve and reject -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "low_confidence", "expected"),
+    [
+        (ENGLISH, False, {"code": "en", "confidence": 0.98, "supported": True}),
+        (UNSUPPORTED, True, {"code": "fr", "confidence": 0.91, "supported": False}),
+        (
+            DetectedLanguage(code=None, confidence=0.0, supported=False),
+            True,
+            {"code": None, "confidence": 0.0, "supported": False},
+        ),
+        (None, False, None),
+    ],
+)
+def test_a_post_shows_its_detected_language_like_the_contract(
+    client: TestClient,
+    session: Session,
+    language: DetectedLanguage | None,
+    low_confidence: bool,
+    expected: dict[str, Any] | None,
+) -> None:
+    (post,) = store(session, scored_post(detected_language=language, low_confidence=low_confidence))
+
+    body = client.get(f"/v1/posts/{post.post_id}", headers=MODERATOR).json()
+
+    assert body["detected_language"] == expected
+    assert body["low_confidence"] is low_confidence
+    if language is not None:
+        assert DetectedLanguage.model_validate(body["detected_language"]) == language
 
 
 def test_an_unknown_post_is_404_with_its_id(client: TestClient) -> None:

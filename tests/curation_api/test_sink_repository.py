@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from curation_api.models import Post, PostHashtag, PostStatus
 from curation_api.sink import repository
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
-from tests.curation_api.curation_factories import T0, scored_post
-from ugc.contract import RiskLevel, ScoredPost, Sentiment
+from tests.curation_api.curation_factories import ENGLISH, T0, scored_post
+from ugc.contract import DetectedLanguage, RiskLevel, ScoredPost, Sentiment
 
 
 def snapshot(session: Session) -> dict[str, Any]:
@@ -170,3 +170,106 @@ def test_posts_the_database_cannot_store_faithfully_are_named(
 
 def test_an_ordinary_post_is_storable() -> None:
     assert unstorable_reason(scored_post()) is None
+
+
+# --- Detected language ----------------------------------------------------------------------
+
+FRENCH_UNSUPPORTED = DetectedLanguage(code="fr", confidence=0.91, supported=False)
+TOO_SHORT = DetectedLanguage(code=None, confidence=0.0, supported=False)
+
+
+def language_columns(row: Post) -> tuple[str | None, float | None, bool | None, bool]:
+    return (
+        row.detected_language,
+        row.language_confidence,
+        row.language_supported,
+        row.low_confidence,
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "low_confidence", "expected"),
+    [
+        (ENGLISH, False, ("en", 0.98, True, False)),
+        (FRENCH_UNSUPPORTED, True, ("fr", 0.91, False, True)),
+        (TOO_SHORT, True, (None, 0.0, False, True)),
+        (None, False, (None, None, None, False)),
+    ],
+)
+def test_the_detected_language_and_low_confidence_flag_are_stored(
+    session: Session,
+    language: DetectedLanguage | None,
+    low_confidence: bool,
+    expected: tuple[Any, ...],
+) -> None:
+    post = scored_post(detected_language=language, low_confidence=low_confidence)
+    upsert_scored_posts(session, [post])
+
+    assert language_columns(stored(session, post)) == expected
+
+
+def test_replaying_posts_with_every_kind_of_detection_changes_no_column(session: Session) -> None:
+    posts = [
+        scored_post(detected_language=ENGLISH),
+        scored_post(detected_language=FRENCH_UNSUPPORTED, low_confidence=True),
+        scored_post(detected_language=TOO_SHORT, low_confidence=True),
+        scored_post(detected_language=None),
+    ]
+    upsert_scored_posts(session, posts)
+    session.commit()
+    before = snapshot(session)
+
+    upsert_scored_posts(session, posts)
+    session.commit()
+
+    assert snapshot(session) == before
+
+
+def test_newer_scores_replace_the_detected_language_and_flag(session: Session) -> None:
+    # An older classifier sent no detection; the re-score by a newer one fills it in.
+    post = scored_post(detected_language=None, low_confidence=False)
+    upsert_scored_posts(session, [post])
+
+    rescored = post.model_copy(
+        update={
+            "detected_language": FRENCH_UNSUPPORTED,
+            "low_confidence": True,
+            "scored_at": post.scored_at + timedelta(hours=1),
+        }
+    )
+    upsert_scored_posts(session, [rescored])
+
+    assert language_columns(stored(session, post)) == ("fr", 0.91, False, True)
+
+
+def test_newer_scores_without_a_detection_clear_the_stored_one(session: Session) -> None:
+    post = scored_post(detected_language=FRENCH_UNSUPPORTED, low_confidence=True)
+    upsert_scored_posts(session, [post])
+
+    rescored = post.model_copy(
+        update={
+            "detected_language": None,
+            "low_confidence": False,
+            "scored_at": post.scored_at + timedelta(hours=1),
+        }
+    )
+    upsert_scored_posts(session, [rescored])
+
+    assert language_columns(stored(session, post)) == (None, None, None, False)
+
+
+def test_an_older_scoring_never_overwrites_the_detected_language(session: Session) -> None:
+    newer = scored_post(detected_language=ENGLISH, scored_at=T0 + timedelta(hours=2))
+    older = newer.model_copy(
+        update={
+            "detected_language": FRENCH_UNSUPPORTED,
+            "low_confidence": True,
+            "scored_at": T0 + timedelta(hours=1),
+        }
+    )
+    upsert_scored_posts(session, [newer])
+    before = snapshot(session)
+
+    upsert_scored_posts(session, [older])
+
+    assert snapshot(session) == before

@@ -1,4 +1,5 @@
-"""``classify`` commands: train the heads, score posts from a file. The worker joins this group."""
+"""``classify`` commands: train the heads, score posts from a file, evaluate the configured models.
+The worker joins this group."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any, TextIO
 import click
 import torch
 
+from classify.evaluate import evaluate, format_splits
+from classify.garm_eval import format_garm_report
 from classify.heads import DEFAULT_HEADS_DIR
 from classify.scoring import Scorer, TextScores
 from classify.settings import ClassifySettings
@@ -51,7 +54,25 @@ def classify() -> None:
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Keep embeddings here so that re-runs on the same encoder and data skip the encoder.",
+    help="Keep the frozen layers' output here so that re-runs skip that part of the encoder.",
+)
+@click.option(
+    "--tuned-layers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help=(
+        "Top encoder layers trained with the heads (0: heads only, on a frozen encoder; the "
+        "committed default). 2 is the experimental partial fine-tune, see MODEL_CARD.md."
+    ),
+)
+@click.option("--epochs", type=click.IntRange(min=0), default=2, show_default=True)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=8),
+    default=128,
+    show_default=True,
+    help="Tokens per training post (the committed heads use 128, as serving does).",
 )
 def train_command(
     data_dir: Path,
@@ -60,8 +81,11 @@ def train_command(
     max_per_task: int,
     encoder: str | None,
     cache_dir: Path | None,
+    tuned_layers: int,
+    epochs: int,
+    max_length: int,
 ) -> None:
-    """Train the task heads on the labeled data in DATA_DIR (the shared data directory)."""
+    """Train the task heads (and the encoder's top layers) on the labeled data in DATA_DIR."""
     settings = ClassifySettings()
     if settings.torch_threads:
         torch.set_num_threads(settings.torch_threads)
@@ -71,7 +95,9 @@ def train_command(
         encoder=settings.model_encoder if encoder is None else encoder,
         seed=seed,
         max_train_per_task=max_per_task,
-        max_length=settings.max_length,
+        max_length=max_length,
+        tuned_layers=tuned_layers,
+        epochs=epochs,
         cache_dir=cache_dir,
     )
     click.echo(json.dumps(report.meta.metrics, indent=2))
@@ -120,7 +146,40 @@ def score_record(post_id: Any, scores: TextScores) -> dict[str, Any]:
     record: dict[str, Any] = {} if post_id is None else {"id": post_id}
     record["sentiment"] = scores.sentiment.model_dump(mode="json")
     record["safety"] = scores.safety.model_dump(mode="json")
+    record["language"] = scores.language.model_dump(mode="json")
+    record["low_confidence"] = scores.low_confidence
     return record
+
+
+@classify.command(name="eval")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Score at most this many rows per split (a seeded sample), for a quick run.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+def eval_command(data_dir: Path, max_rows: int | None, as_json: bool) -> None:
+    """Macro-recall and macro-F1 per task and split on DATA_DIR, and the GARM evaluation set,
+    for the models the settings configure."""
+    settings = ClassifySettings()
+    scorer = Scorer.from_settings(
+        settings, progress=lambda step: click.echo(f"classify: {step}", err=True)
+    )
+    report = evaluate(
+        scorer.score_texts,
+        data_dir,
+        max_rows=max_rows,
+        on_split=lambda what: click.echo(f"classify: scoring {what}", err=True),
+    )
+    report["model"] = scorer.model_info.model_dump(mode="json")
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"model {report['model']['name']} {report['model']['version']}")
+    for line in [*format_splits(report["splits"]), "", *format_garm_report(report["garm"])]:
+        click.echo(line)
 
 
 def _chunks(items: Iterator[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:

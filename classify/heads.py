@@ -2,7 +2,9 @@
 
 Stored as ``heads.safetensors`` (the tensors) beside ``heads.json`` (what they mean: labels, the
 encoder they were trained on, thresholds, the data and the validation metrics). The heads are
-plain linear layers for now; a fine-tuned encoder later keeps the same files and interface.
+plain linear layers reading the encoder's sentence vector. When training also tuned the encoder's
+top layers, their tensors are stored in the same file (fp16, under ``ENCODER_PREFIX`` + the
+encoder's own state-dict names) and patched into the base encoder when the heads are loaded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "heads.safetensors"
 META_FILE = "heads.json"
+# Tensors under this prefix replace the encoder's own; stored as fp16 to halve the committed size.
+ENCODER_PREFIX = "encoder:"
 DEFAULT_HEADS_DIR = Path(__file__).resolve().parent / "weights"
 
 SENTIMENT_LABELS: tuple[Sentiment, ...] = (
@@ -89,10 +93,20 @@ class TaskHeads(torch.nn.Module):
             layer.bias.copy_(bias.reshape(layer.bias.shape))
 
 
-def save_heads(heads: TaskHeads, meta: HeadsMeta, out_dir: Path) -> None:
-    """Write ``heads.safetensors`` and ``heads.json`` into ``out_dir``."""
+def save_heads(
+    heads: TaskHeads,
+    meta: HeadsMeta,
+    out_dir: Path,
+    *,
+    encoder_tensors: dict[str, torch.Tensor] | None = None,
+) -> None:
+    """Write ``heads.safetensors`` and ``heads.json`` into ``out_dir``; ``encoder_tensors`` are
+    tuned encoder weights (state-dict names of the encoder) stored beside the heads."""
     out_dir.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().clone() for k, v in heads.state_dict().items()}
+    for key, tensor in (encoder_tensors or {}).items():
+        value = tensor.detach().contiguous()
+        tensors[ENCODER_PREFIX + key] = value.half() if value.is_floating_point() else value.clone()
     weights_path = out_dir / WEIGHTS_FILE
     save_file(tensors, str(weights_path), metadata={"version": meta.version})
     # safetensors writes owner-only files; the heads ship in images run by other users.
@@ -113,9 +127,14 @@ def load_meta(heads_dir: Path) -> HeadsMeta:
 
 
 def load_heads(
-    heads_dir: Path, *, embedding_dim: int, encoder: str | None = None
+    heads_dir: Path,
+    *,
+    embedding_dim: int,
+    encoder: str | None = None,
+    model: torch.nn.Module | None = None,
 ) -> tuple[TaskHeads, HeadsMeta]:
-    """Load heads for an encoder producing ``embedding_dim``-sized vectors.
+    """Load heads for an encoder producing ``embedding_dim``-sized vectors, and patch any tuned
+    encoder layers stored with them into ``model`` (the base encoder, modified in place).
 
     A size mismatch is an error (the heads were trained on another encoder); a different
     encoder name of the same size is only logged, because a local copy of the same model has
@@ -140,8 +159,31 @@ def load_heads(
     weights_path = heads_dir / WEIGHTS_FILE
     if not weights_path.is_file():
         raise HeadsError(f"no {WEIGHTS_FILE} in {heads_dir}")
-    heads.load_state_dict(load_file(str(weights_path)))
+    tensors = load_file(str(weights_path))
+    tuned = {
+        k[len(ENCODER_PREFIX) :]: v for k, v in tensors.items() if k.startswith(ENCODER_PREFIX)
+    }
+    heads.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(ENCODER_PREFIX)})
+    if tuned:
+        _patch_encoder(model, tuned, heads_dir)
     return heads.eval(), meta
+
+
+def _patch_encoder(
+    model: torch.nn.Module | None, tuned: dict[str, torch.Tensor], heads_dir: Path
+) -> None:
+    if model is None:
+        raise HeadsError(f"heads in {heads_dir} include tuned encoder layers: pass the encoder")
+    own = model.state_dict()
+    wrong = [k for k, v in tuned.items() if k not in own or own[k].shape != v.shape]
+    if wrong:
+        raise HeadsError(
+            f"heads in {heads_dir} tune encoder weights this encoder does not have "
+            f"({wrong[:3]}...): set the encoder the heads were trained on"
+        )
+    with torch.no_grad():
+        for key, value in tuned.items():
+            own[key].copy_(value.to(own[key].dtype))
 
 
 def resolve_heads_dir(setting: str) -> Path:

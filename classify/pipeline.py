@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ugc.contract import (
     DeadLetter,
+    DetectedLanguage,
     ModelInfo,
     PoisonMessage,
     RawPost,
@@ -41,6 +42,10 @@ class TextScoresLike(Protocol):
     def sentiment(self) -> SentimentScores: ...
     @property
     def safety(self) -> SafetyScores: ...
+    @property
+    def language(self) -> DetectedLanguage: ...
+    @property
+    def low_confidence(self) -> bool: ...
 
 
 class ScorerLike(Protocol):
@@ -96,6 +101,8 @@ def score_posts(scorer: ScorerLike, posts: Sequence[RawPost]) -> list[ScoredPost
                 "safety": result.safety,
                 "model": model,
                 "scored_at": scored_at,
+                "detected_language": result.language,
+                "low_confidence": result.low_confidence,
             }
         )
         for post, result in zip(posts, results, strict=True)

@@ -14,9 +14,9 @@ from typing import Literal
 
 import torch
 
-log = logging.getLogger(__name__)
+from classify.settings import Precision
 
-Precision = Literal["auto", "fp32", "bf16", "int8"]
+log = logging.getLogger(__name__)
 
 
 def native_bf16() -> bool:

@@ -10,13 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from classify.garm import HEAD_FOR_CATEGORY, CategoryEvidence
 from ugc.contract import RiskLevel, SafetyScores
 
-# Until the heads predict GARM categories directly, each task stands for the category it covers.
-GARM_CATEGORIES: dict[str, str] = {
-    "hate": "hate_speech_and_acts_of_aggression",
-    "offensive": "obscenity_and_profanity",
-}
+# The GARM category each learned task stands for.
+GARM_CATEGORIES: dict[str, str] = {task: category for category, task in HEAD_FOR_CATEGORY.items()}
 
 # Worst first; ``none`` is what is left when no threshold is reached.
 LEVELS: tuple[RiskLevel, ...] = (RiskLevel.FLOOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
@@ -24,25 +22,91 @@ _SEVERITY = {level: rank for rank, level in enumerate((*LEVELS, RiskLevel.NONE))
 
 Thresholds = Mapping[str, Mapping[str, float | None]]
 
+# Fused term/prototype evidence (:attr:`CategoryEvidence.fused`) is a *mention* from one term
+# or a clear resemblance, and *strong* from three terms, two terms and a prototype (≥ 0.25),
+# or one term and a close prototype (≥ 0.75).
+MENTION = 0.3
+STRONG = 0.8
 
-def assess_safety(probabilities: Mapping[str, float], thresholds: Thresholds) -> SafetyScores:
-    """The risk level is the worst level any task reaches; each task that reaches one says why.
+_L = RiskLevel
+# Category -> (level of a mention, level of strong evidence). Terrorism and explicit sexual
+# content are never monetised on strong evidence; debated social issues are legitimate
+# conversation that some brands merely avoid, so they stop at ``medium``.
+GARM_LEVELS: dict[str, tuple[RiskLevel, RiskLevel]] = {
+    "adult_explicit": (_L.HIGH, _L.FLOOR),
+    "arms_ammunition": (_L.MEDIUM, _L.HIGH),
+    "crime_harmful_acts": (_L.MEDIUM, _L.HIGH),
+    # Terms cannot tell graphic images from news reports, so even strong evidence stays medium.
+    "death_injury_military_conflict": (_L.MEDIUM, _L.MEDIUM),
+    "online_piracy": (_L.MEDIUM, _L.MEDIUM),
+    "hate_speech_aggression": (_L.HIGH, _L.FLOOR),
+    "obscenity_profanity": (_L.LOW, _L.MEDIUM),
+    "drugs_tobacco_alcohol": (_L.MEDIUM, _L.HIGH),
+    "spam_harmful_content": (_L.MEDIUM, _L.MEDIUM),
+    "terrorism": (_L.HIGH, _L.FLOOR),
+    "debated_sensitive_social_issues": (_L.LOW, _L.MEDIUM),
+}
+# Swearing is a matter of density: two distinct swear words are already strong evidence.
+GARM_STRONG_AT: dict[str, float] = {"obscenity_profanity": 0.74}
+# When only mild terms matched (alcohol and tobacco rather than illegal drugs).
+GARM_MILD_LEVELS: dict[str, tuple[RiskLevel, RiskLevel]] = {
+    "drugs_tobacco_alcohol": (_L.LOW, _L.MEDIUM),
+}
+# A prototype without a single term is a resemblance, not a finding: it asks for a look and
+# never more, whatever the category.
+PROTOTYPE_ONLY_LEVEL = _L.LOW
+
+
+def assess_safety(
+    probabilities: Mapping[str, float],
+    thresholds: Thresholds,
+    *,
+    garm: Mapping[str, CategoryEvidence] | None = None,
+    notes: Sequence[str] = (),
+) -> SafetyScores:
+    """The risk level is the worst level any task or GARM category reaches; each says why.
 
     ``thresholds`` maps task -> level name -> probability (``None`` or absent: that task never
     reaches that level). A task without thresholds is reported in ``scores`` but adds no risk.
+    ``garm`` is the evidence per category (:func:`classify.garm.combine`); without it the GARM
+    scores are the tasks' probabilities. ``notes`` (e.g. low-confidence language) are appended
+    to the reasons when something was flagged, since they qualify a verdict.
     """
     findings: list[tuple[RiskLevel, str]] = []
     for task, p in probabilities.items():
         level, threshold = _level_of(p, thresholds.get(task, {}))
         if threshold is not None:
             findings.append((level, f"{task} {p:.2f} ≥ {threshold:.2f} ({level.value})"))
+    if garm is None:
+        scores = {GARM_CATEGORIES[t]: p for t, p in probabilities.items() if t in GARM_CATEGORIES}
+    else:
+        scores = {category: evidence.score for category, evidence in garm.items()}
+        findings += [f for evidence in garm.values() if (f := garm_finding(evidence))]
     findings.sort(key=lambda f: _SEVERITY[f[0]])
     return SafetyScores(
         scores=dict(probabilities),
-        garm={GARM_CATEGORIES[t]: p for t, p in probabilities.items() if t in GARM_CATEGORIES},
+        garm=scores,
         risk=findings[0][0] if findings else RiskLevel.NONE,
-        reasons=[reason for _, reason in findings],
+        reasons=[reason for _, reason in findings] + list(notes),
     )
+
+
+def garm_finding(evidence: CategoryEvidence) -> tuple[RiskLevel, str] | None:
+    """The level terms and prototypes give a category, with a reason naming the evidence."""
+    fused = evidence.fused
+    if fused < MENTION:
+        return None
+    hits = evidence.hits
+    if not (hits.terms or hits.mild):
+        level = PROTOTYPE_ONLY_LEVEL
+    else:
+        table = GARM_MILD_LEVELS if not hits.terms else GARM_LEVELS
+        mention, strong = table.get(evidence.category, GARM_LEVELS[evidence.category])
+        level = strong if fused >= GARM_STRONG_AT.get(evidence.category, STRONG) else mention
+    parts = [f"term '{t}'" for t in (*hits.terms, *hits.mild)]
+    if evidence.prototype > 0:
+        parts.append(f"prototype {evidence.prototype:.2f}")
+    return level, f"{evidence.category}: {' + '.join(parts)} → {level.value}"
 
 
 def _level_of(p: float, levels: Mapping[str, float | None]) -> tuple[RiskLevel, float | None]:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from ugc.settings import KafkaSettings
+
+Precision = Literal["auto", "fp32", "bf16", "int8"]
+
+# Languages commonly posted on the networks the pipeline reads, for the language detector.
+DETECTOR_CANDIDATES = (
+    *("en", "es", "fr", "de", "pt", "it", "ar", "hi", "nl", "sv", "da", "no", "fi", "pl"),
+    *("cs", "ru", "uk", "tr", "el", "he", "fa", "ur", "bn", "ta", "id", "ms", "vi", "th"),
+    *("ja", "ko", "zh", "ro", "hu", "ca", "tl", "sw"),
+)
 
 
 class ClassifySettings(KafkaSettings):
@@ -33,6 +44,14 @@ class ClassifySettings(KafkaSettings):
         gt=0,
         description="Longest time the worker waits to fill a batch before scoring what it has.",
     )
+    model_precision: Precision = Field(
+        default="auto",
+        description=(
+            "Encoder precision at inference: `auto` (bf16 where the CPU multiplies bf16 in "
+            "hardware, AMX or AVX-512 BF16, else fp32), `fp32`, `bf16` or `int8` (dynamic "
+            "quantization of the Linear layers)."
+        ),
+    )
     torch_threads: int = Field(
         default=0, ge=0, description="CPU threads for torch; 0 leaves torch's own default."
     )
@@ -60,4 +79,68 @@ class ClassifySettings(KafkaSettings):
         default=3.0,
         gt=0,
         description="How often the worker heartbeats to the group coordinator.",
+    )
+    model_sentiment: str = Field(
+        default="",
+        description=(
+            "Sequence-classification model (Hugging Face id or local directory) replacing the "
+            "default sentiment head. Empty keeps the default heads."
+        ),
+    )
+    sentiment_label_map: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "JSON mapping the sentiment model's labels to negative/neutral/positive, e.g. "
+            '{"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}. Empty: the '
+            "model's own label names, lower-cased."
+        ),
+    )
+    sentiment_activation: Literal["auto", "softmax", "sigmoid"] = Field(
+        default="auto",
+        description="How logits become probabilities; auto follows the model's problem_type.",
+    )
+    model_toxicity: str = Field(
+        default="",
+        description=(
+            "Sequence-classification model replacing the default offensive and hate heads. "
+            "Empty keeps the default heads."
+        ),
+    )
+    toxicity_label_map: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "JSON mapping the toxicity model's labels to offensive/hate/none. Empty: the model's "
+            "own label names, lower-cased."
+        ),
+    )
+    toxicity_activation: Literal["auto", "softmax", "sigmoid"] = Field(
+        default="auto",
+        description="How logits become probabilities; auto follows the model's problem_type.",
+    )
+    languages_sentiment: list[str] = Field(
+        default_factory=lambda: ["en", "es", "fr", "de", "pt", "it", "ar", "hi"],
+        description=(
+            "ISO 639-1 codes the sentiment model was trained for (default: the XLM-T "
+            "languages); posts in other languages are marked low confidence."
+        ),
+    )
+    languages_safety: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description=(
+            "Languages the safety model was trained for; other languages get a low-confidence "
+            "note in the safety reasons (the GARM term lists still cover en/es/fr/de/pt/it)."
+        ),
+    )
+    language_candidates: list[str] = Field(
+        default_factory=lambda: list(DETECTOR_CANDIDATES),
+        description=(
+            "Languages the detector chooses among. Restricting it to languages seen on social "
+            "networks keeps short posts from being called Latin or Serbian."
+        ),
+    )
+    language_min_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Below this detector probability the language counts as unsure.",
     )

@@ -1,9 +1,10 @@
-"""Train the task heads on frozen sentence vectors and write ``heads.safetensors`` + ``heads.json``.
+"""Train the task heads, and the encoder's top layers with them, then write the weights.
 
-Each head is a class-weighted ("balanced") logistic regression fitted full-batch with L-BFGS; the
-L2 strength (and, for hate, whether Davidson's hate tweets join the training set) is chosen on the
-validation split. Everything is deterministic for a given seed: zero-initialised weights, seeded
-subsampling, no shuffling.
+Two stages. First a class-balanced logistic regression per task on the frozen encoder's sentence
+vectors (L-BFGS; L2 and, for hate, whether Davidson's hate tweets help, chosen on validation):
+a deterministic warm start and the linear-probe reference. Then the top ``tuned_layers`` encoder
+layers and all heads are trained jointly on the three tasks (:mod:`classify.tuning`), keeping the
+epoch with the best mean validation score. Seeded throughout; see the model card for timings.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from classify.datasets import (
     DAVIDSON,
     HATE,
     OFFENSIVE,
+    TaskData,
     davidson_hate,
     load_binary,
     load_sentiment,
@@ -31,9 +33,10 @@ from classify.datasets import (
 )
 from classify.encoder import PREPROCESSING, Encoder
 from classify.heads import SAFETY_TASKS, HeadsMeta, TaskHeads, save_heads
+from classify.linear_heads import fit_linear_heads, macro_recall_f1
 from classify.risk import LEVELS, pick_thresholds
+from classify.tuning import Judge, PartialTuner, TaskSet
 
-L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 DEFAULT_MAX_TRAIN_PER_TASK = 25_000
 # Hate speech is the only task that can put a post on the GARM floor (never monetise).
 FLOOR_PRECISION = {"hate": 0.9}
@@ -55,183 +58,142 @@ def train(
     seed: int = 13,
     max_train_per_task: int | None = DEFAULT_MAX_TRAIN_PER_TASK,
     max_length: int = 128,
-    batch_size: int = 64,
+    batch_size: int = 32,
+    tuned_layers: int = 0,
+    epochs: int = 2,
     cache_dir: Path | None = None,
     progress: bool = True,
 ) -> TrainingReport:
-    """Embed the labeled data with ``encoder`` (empty: packaged MiniLM), fit every head, choose
-    L2 and risk thresholds on validation, and write the heads into ``out_dir``.
-
-    ``cache_dir`` keeps embeddings keyed by encoder weights and texts, so a re-run with the same
-    encoder and data skips the encoder entirely.
+    """Train on the labeled data with ``encoder`` (empty: packaged MiniLM) and write heads plus
+    tuned layers into ``out_dir``. ``tuned_layers=0`` (or an encoder whose layers we cannot
+    split) trains heads alone. ``cache_dir`` keeps the frozen layers' states on disk, keyed by
+    encoder weights and texts, so that a re-run skips the frozen part of the encoder.
     """
     started = time.monotonic()
     seconds: dict[str, float] = {}
+    torch.manual_seed(seed)
     enc = Encoder.load(encoder, max_length=max_length, batch_size=batch_size)
-    cache = _EmbeddingCache(enc, cache_dir, progress)
+    tuner = PartialTuner(enc, tuned_layers)
+    cache = _StateCache(tuner, cache_dir, progress)
 
     sentiment = load_sentiment(data_dir, limit=max_train_per_task, seed=seed)
     offensive = load_binary(data_dir, OFFENSIVE, "offensive", limit=max_train_per_task, seed=seed)
     hate = load_binary(data_dir, HATE, "hate", limit=max_train_per_task, seed=seed)
     hate_plus = with_extra_positives(hate, davidson_hate(data_dir), f"{DAVIDSON} (class=0)")
+    tasks = {"sentiment": sentiment, "offensive": offensive, "hate": hate_plus}
 
     mark = time.monotonic()
-    vectors = {
+    states = {
         name: (
-            cache.embed(task.train.texts, f"{name} train"),
-            cache.embed(task.val.texts, f"{name} val"),
+            cache.states(t.train.texts, f"{name} train"),
+            cache.states(t.val.texts, f"{name} val"),
         )
-        for name, task in (("sentiment", sentiment), ("offensive", offensive), ("hate", hate_plus))
+        for name, t in tasks.items()
     }
-    seconds["embedding"] = time.monotonic() - mark
+    seconds["frozen_layers"] = time.monotonic() - mark
 
     mark = time.monotonic()
     heads = TaskHeads(enc.dim)
-    metrics: dict[str, Any] = {}
-    training: dict[str, Any] = {"seed": seed, "max_train_per_task": max_train_per_task}
-    thresholds: dict[str, dict[str, float | None]] = {}
-
-    x, x_val = vectors["sentiment"]
-    fit = _best_fit(x, sentiment.train.labels, x_val, sentiment.val.labels, n_classes=3)
-    heads.set_linear("sentiment", fit.weight, fit.bias)
-    metrics["sentiment"] = fit.metrics
-    training["sentiment"] = {**sentiment.summary, "l2": fit.l2}
-
-    for task in SAFETY_TASKS:
-        data = offensive if task == "offensive" else hate
-        x, x_val = vectors[task]
-        candidates = {"tweeteval": (data, x[: len(data.train.texts)])}
-        if task == "hate":
-            # Davidson's extra positives come after the TweetEval rows in the same matrix.
-            candidates["tweeteval+davidson_hate"] = (hate_plus, x)
-        fits = {
-            name: (_best_fit(cx, cd.train.labels, x_val, cd.val.labels, n_classes=2), cd)
-            for name, (cd, cx) in candidates.items()
+    tuning = bool(tuner.tuned_layers and epochs)
+    if tuning:
+        # Zero heads, not the logistic-regression fit: that fit's weights are large (unit vectors
+        # have tiny coordinates), so the first updates of the layers sent its logits flying and
+        # the tuned model ended below the linear probe. From zero, the heads grow with the layers.
+        for parameter in heads.parameters():
+            torch.nn.init.zeros_(parameter)
+        tasks["hate"] = hate
+        training: dict[str, Any] = {
+            n: {**t.summary, "rows": len(t.train.texts)} for n, t in tasks.items()
         }
-        fit, chosen = max(fits.values(), key=lambda pair: pair[0].score)
-        heads.set_linear(task, fit.weight, fit.bias)
-        thresholds[task] = pick_thresholds(
-            fit.val_probs,
-            [y == 1 for y in chosen.val.labels],
-            floor_precision=FLOOR_PRECISION.get(task),
+        linear: dict[str, Any] = {}
+    else:
+        vectors = {name: (tuner.vectors(a), tuner.vectors(b)) for name, (a, b) in states.items()}
+        training, linear = fit_linear_heads(heads, vectors, tasks)
+        # The hate head keeps whichever training set won on validation.
+        hate_rows = training["hate"]["rows"]
+        tasks["hate"] = hate_plus if hate_rows > len(hate.train.texts) else hate
+    seconds["linear_heads"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    train_sets = {
+        n: _task_set(states[n][0][: len(t.train.texts)], t, "train") for n, t in tasks.items()
+    }
+    val_sets = {n: _task_set(states[n][1], t, "val") for n, t in tasks.items()}
+    history = (
+        tuner.fit(
+            heads,
+            train_sets,
+            val_sets,
+            _judge(tasks),
+            epochs=epochs,
+            seed=seed,
+            batch_size=batch_size,
+            progress=progress,
         )
-        metrics[task] = {
-            **fit.metrics,
-            "at_thresholds": _threshold_stats(fit.val_probs, chosen.val.labels, thresholds[task]),
-        }
-        training[task] = {**chosen.summary, "l2": fit.l2}
-        if len(fits) > 1:
-            training[task]["compared_on_val"] = {n: f.metrics for n, (f, _) in fits.items()}
-    seconds["fitting"] = time.monotonic() - mark
+        if tuning
+        else []
+    )
+    tuner.round_to_fp16()
+    probs = tuner.predict(heads, val_sets)
+    seconds["tuning"] = time.monotonic() - mark
 
+    _, metrics = _judge(tasks)(probs)
+    thresholds: dict[str, dict[str, float | None]] = {}
+    for task in SAFETY_TASKS:
+        p, y = probs[task].tolist(), tasks[task].val.labels
+        thresholds[task] = pick_thresholds(
+            p, [label == 1 for label in y], floor_precision=FLOOR_PRECISION.get(task)
+        )
+        metrics[task]["at_thresholds"] = _threshold_stats(p, y, thresholds[task])
     meta = HeadsMeta(
-        version=f"linear-{_digest(heads)[:12]}",
+        version=f"tuned{tuner.tuned_layers}-{_digest(heads, tuner)[:12]}",
         encoder=enc.name,
         embedding_dim=enc.dim,
         preprocessing=PREPROCESSING,
         thresholds=thresholds,
-        training={"encoder_max_length": max_length, **training},
+        training={
+            "encoder_max_length": max_length,
+            "seed": seed,
+            "max_train_per_task": max_train_per_task,
+            "tuned_layers": tuner.tuned_layers,
+            "frozen_layers": tuner.frozen_layers,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            **training,
+            "linear_probe_val": linear,
+            "epoch_history": history,
+        },
         metrics={"split": "val", **metrics},
     )
-    save_heads(heads, meta, out_dir)
+    save_heads(heads, meta, out_dir, encoder_tensors=tuner.tuned_state())
     seconds["total"] = time.monotonic() - started
     return TrainingReport(meta=meta, seconds=seconds)
 
 
-@dataclass(frozen=True)
-class _Fit:
-    weight: torch.Tensor
-    bias: torch.Tensor
-    l2: float
-    score: float
-    metrics: dict[str, float]
-    val_probs: list[float]
+def _task_set(states: list[torch.Tensor], task: TaskData, split: str) -> TaskSet:
+    labels = task.train.labels if split == "train" else task.val.labels
+    return TaskSet(states, labels, len(task.label_names))
 
 
-def _best_fit(
-    x: torch.Tensor, y: Sequence[int], x_val: torch.Tensor, y_val: Sequence[int], *, n_classes: int
-) -> _Fit:
-    """Fit over the L2 grid and keep the best on validation (macro-recall for sentiment, the
-    SemEval convention; macro-F1 for the binary tasks, the TweetEval one)."""
-    best: _Fit | None = None
-    labels, val_labels = torch.tensor(list(y)), np.asarray(y_val)
-    for l2 in L2_GRID:
-        weight, bias = fit_logistic(x, labels, n_classes=n_classes, l2=l2)
-        logits = x_val @ weight.T + bias
-        if n_classes == 2:
-            probs = torch.sigmoid(logits.squeeze(-1))
-            predicted = (probs >= 0.5).long().numpy()
-        else:
-            probs = torch.softmax(logits, dim=-1)
-            predicted = probs.argmax(dim=-1).numpy()
-        recall, f1 = macro_recall_f1(val_labels, predicted, n_classes)
-        metrics = {"macro_recall": recall, "macro_f1": f1} if n_classes > 2 else {"macro_f1": f1}
-        score = recall if n_classes > 2 else f1
-        if best is None or score > best.score:
-            val_probs = probs.tolist() if n_classes == 2 else []
-            best = _Fit(
-                weight, bias, l2, score, {k: round(v, 4) for k, v in metrics.items()}, val_probs
-            )
-    assert best is not None
-    return best
-
-
-def fit_logistic(
-    x: torch.Tensor, y: torch.Tensor, *, n_classes: int, l2: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Class-balanced logistic regression; returns ``(weight, bias)`` acting on raw vectors.
-
-    Features are standardised for the optimiser (unit-length vectors have tiny coordinates and
-    make L-BFGS crawl), then the scaling is folded back into the weights so that the stored
-    head is one plain linear layer. Binary tasks get a single logit (sigmoid).
+def _judge(tasks: dict[str, TaskData]) -> Judge:
+    """Validation metrics from probabilities, and one number to choose the epoch by: the mean of
+    the headline metrics (macro-recall for sentiment, SemEval's; macro-F1 otherwise, TweetEval's).
     """
-    mean, std = x.mean(dim=0), x.std(dim=0).clamp_min(1e-6)
-    z = (x - mean) / std
-    counts = torch.bincount(y, minlength=n_classes).clamp_min(1).double()
-    class_weight = (len(y) / (n_classes * counts)).float()
-    outputs = 1 if n_classes == 2 else n_classes
-    weight = torch.zeros(outputs, x.shape[1], requires_grad=True)
-    bias = torch.zeros(outputs, requires_grad=True)
-    optimizer = torch.optim.LBFGS(
-        [weight, bias],
-        lr=1.0,
-        max_iter=500,
-        history_size=20,
-        tolerance_grad=1e-7,
-        tolerance_change=1e-10,
-        line_search_fn="strong_wolfe",
-    )
 
-    def closure() -> torch.Tensor:
-        optimizer.zero_grad()
-        logits = z @ weight.T + bias
-        if n_classes == 2:
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits.squeeze(-1), y.float(), weight=class_weight[y]
-            )
-        else:
-            loss = torch.nn.functional.cross_entropy(logits, y, weight=class_weight)
-        loss = loss + 0.5 * l2 * weight.pow(2).sum()
-        loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch's stubs
-        return loss
+    def judge(probs: dict[str, torch.Tensor]) -> tuple[float, dict[str, Any]]:
+        metrics: dict[str, Any] = {}
+        for name, p in probs.items():
+            y = np.asarray(tasks[name].val.labels)
+            if name == "sentiment":
+                recall, f1 = macro_recall_f1(y, p.argmax(dim=-1).numpy(), 3)
+                metrics[name] = {"macro_recall": round(recall, 4), "macro_f1": round(f1, 4)}
+            else:
+                _, f1 = macro_recall_f1(y, (p >= 0.5).long().numpy(), 2)
+                metrics[name] = {"macro_f1": round(f1, 4)}
+        headline = [m.get("macro_recall", m["macro_f1"]) for m in metrics.values()]
+        return float(np.mean(headline)), metrics
 
-    optimizer.step(closure)  # type: ignore[no-untyped-call]  # torch's LBFGS.step is untyped
-    with torch.no_grad():
-        folded = weight / std
-        return folded.detach().clone(), (bias - (folded * mean).sum(dim=1)).detach().clone()
-
-
-def macro_recall_f1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> tuple[float, float]:
-    """Macro-averaged recall and F1 over ``n_classes`` (a class never predicted scores 0 F1)."""
-    recalls, f1s = [], []
-    for c in range(n_classes):
-        tp = float(np.sum((y_pred == c) & (y_true == c)))
-        support, predicted = float(np.sum(y_true == c)), float(np.sum(y_pred == c))
-        recall = tp / support if support else 0.0
-        precision = tp / predicted if predicted else 0.0
-        recalls.append(recall)
-        f1s.append(2 * precision * recall / (precision + recall) if tp else 0.0)
-    return float(np.mean(recalls)), float(np.mean(f1s))
+    return judge
 
 
 def _threshold_stats(
@@ -253,36 +215,39 @@ def _threshold_stats(
     return stats
 
 
-def _digest(heads: TaskHeads) -> str:
+def _digest(heads: TaskHeads, tuner: PartialTuner) -> str:
     digest = hashlib.sha256()
-    for key, tensor in sorted(heads.state_dict().items()):
+    tensors = {**heads.state_dict(), **tuner.tuned_state()}
+    for key, tensor in sorted(tensors.items()):
         digest.update(key.encode())
         digest.update(tensor.detach().contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
-class _EmbeddingCache:
-    """Embeddings on disk, keyed by the encoder's weights and the exact texts."""
+class _StateCache:
+    """The frozen layers' output on disk, keyed by the encoder's weights, the split and texts."""
 
-    def __init__(self, encoder: Encoder, cache_dir: Path | None, progress: bool) -> None:
-        self.encoder = encoder
+    def __init__(self, tuner: PartialTuner, cache_dir: Path | None, progress: bool) -> None:
+        self.tuner = tuner
         self.cache_dir = cache_dir
         self.progress = progress
-        self.fingerprint = encoder.fingerprint() if cache_dir else ""
+        self.fingerprint = tuner.encoder.fingerprint() if cache_dir else ""
 
-    def embed(self, texts: list[str], what: str) -> torch.Tensor:
+    def states(self, texts: list[str], what: str) -> list[torch.Tensor]:
         path = None
         if self.cache_dir:
-            key = hashlib.sha256(self.fingerprint.encode())
+            key = hashlib.sha256(f"{self.fingerprint}|{self.tuner.frozen_layers}".encode())
             key.update("\x00".join(texts).encode())
             path = self.cache_dir / f"{key.hexdigest()[:32]}.safetensors"
             if path.is_file():
-                return load_file(str(path))["vectors"]
+                stored = load_file(str(path))
+                return list(torch.split(stored["states"], stored["lengths"].tolist()))
         with tqdm(
-            total=len(texts), desc=f"embedding {what}", unit="post", disable=not self.progress
+            total=len(texts), desc=f"encoding {what}", unit="post", disable=not self.progress
         ) as bar:
-            vectors = self.encoder.embed(texts, on_batch=bar.update)
+            states = self.tuner.lower_states(texts, on_batch=bar.update)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            save_file({"vectors": vectors.contiguous()}, str(path))
-        return vectors
+            lengths = torch.tensor([len(s) for s in states])
+            save_file({"states": torch.cat(states), "lengths": lengths}, str(path))
+        return states

@@ -97,7 +97,9 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_heads_dir(
     tmp_path_factory: pytest.TempPathFactory, tiny_data_dir: Path, tiny_encoder_dir: Path
 ) -> Path:
-    """Heads trained by the real training code on the tiny encoder and data."""
+    """Heads and the top encoder layer trained by the real training code on the tiny encoder."""
     out = tmp_path_factory.mktemp("heads")
-    train(tiny_data_dir, out, encoder=str(tiny_encoder_dir), progress=False)
+    train(
+        tiny_data_dir, out, encoder=str(tiny_encoder_dir), tuned_layers=1, epochs=2, progress=False
+    )
     return out

@@ -26,6 +26,15 @@ def test_score_writes_one_json_object_per_plain_line_in_order() -> None:
         assert "id" not in record
         assert set(record["sentiment"]) == {"label", "scores"}
         assert set(record["safety"]) == {"scores", "garm", "risk", "reasons"}
+        assert len(record["safety"]["garm"]) == 11
+        assert set(record["language"]) == {"code", "confidence", "supported"}
+    assert records[0]["language"] == {
+        "code": "en",
+        "confidence": pytest.approx(records[0]["language"]["confidence"]),
+        "supported": True,
+    }
+    assert records[1]["language"]["code"] is None
+    assert records[1]["low_confidence"] is True
 
 
 def test_score_keeps_ids_from_jsonl_and_reads_a_file(
@@ -40,6 +49,24 @@ def test_score_keeps_ids_from_jsonl_and_reads_a_file(
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r.get("id") for r in records] == ["a", None, 3, None]
+    for record in records:
+        assert isinstance(record["low_confidence"], bool)
+        assert record["safety"]["risk"] in {"floor", "high", "medium", "low", "none"}
+
+
+def test_score_marks_a_post_in_an_unsupported_language_low_confidence(
+    tiny_encoder_dir: Path, tiny_heads_dir: Path
+) -> None:
+    env = {**_env(tiny_encoder_dir, tiny_heads_dir), "UGC_LANGUAGES_SENTIMENT": '["en"]'}
+    result = CliRunner().invoke(
+        classify, ["score"], input="Me encanta esta marca, el servicio es genial\n", env=env
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["language"]["code"] == "es"
+    assert record["language"]["supported"] is False
+    assert record["low_confidence"] is True
+    assert any("low confidence" in reason for reason in record["safety"]["reasons"])
 
 
 def test_score_refuses_a_json_object_without_text(
@@ -68,7 +95,9 @@ def test_train_writes_heads_into_the_out_directory(
     assert json.loads((out / "heads.json").read_text())["embedding_dim"] == 32
 
 
-@pytest.mark.parametrize("args", [["--help"], ["score", "--help"], ["train", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["score", "--help"], ["train", "--help"], ["eval", "--help"]]
+)
 def test_commands_document_themselves(args: list[str]) -> None:
     result = CliRunner().invoke(classify, args)
     assert result.exit_code == 0

@@ -57,3 +57,26 @@ def test_probabilities_are_in_range_and_sentiment_sums_to_one() -> None:
     for probs in outputs.safety.values():
         assert probs.shape == (5,)
         assert bool(((probs >= 0) & (probs <= 1)).all())
+
+
+def test_tuned_encoder_layers_are_stored_as_fp16_and_patched_into_the_encoder(
+    tmp_path: Path,
+) -> None:
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 8))
+    tuned = {"1.weight": torch.randn(8, 8), "1.bias": torch.randn(8)}
+    meta = HeadsMeta(version="v", encoder="e", embedding_dim=8, preprocessing="x")
+    save_heads(TaskHeads(8), meta, tmp_path, encoder_tensors=tuned)
+    untouched = model[0].weight.detach().clone()
+    load_heads(tmp_path, embedding_dim=8, model=model)
+    assert torch.equal(model[1].weight, tuned["1.weight"].half().float())
+    assert torch.equal(model[0].weight, untouched)
+
+
+def test_tuned_layers_for_another_encoder_are_refused(tmp_path: Path) -> None:
+    meta = HeadsMeta(version="v", encoder="e", embedding_dim=8, preprocessing="x")
+    save_heads(TaskHeads(8), meta, tmp_path, encoder_tensors={"9.weight": torch.zeros(8, 8)})
+    with pytest.raises(HeadsError, match="does not have"):
+        load_heads(tmp_path, embedding_dim=8, model=torch.nn.Sequential(torch.nn.Linear(8, 8)))
+    with pytest.raises(HeadsError, match="pass the encoder"):
+        load_heads(tmp_path, embedding_dim=8)

@@ -10,6 +10,7 @@ from classify.pipeline import (
 from classify.scoring import TextScores
 from ugc.contract import (
     RAW_TOPIC,
+    DetectedLanguage,
     ModelInfo,
     RawPost,
     RiskLevel,
@@ -93,3 +94,28 @@ def test_score_posts_skips_the_model_for_an_empty_batch() -> None:
     scorer = EchoScorer()
     assert score_posts(scorer, []) == []
     assert scorer.calls == 0
+
+
+class FrenchScorer(EchoScorer):
+    """Says every post is French and unsure, as the language detector would."""
+
+    def score_texts(self, texts: Sequence[str]) -> list[TextScores]:
+        language = DetectedLanguage(code="fr", confidence=0.4, supported=True)
+        return [
+            TextScores(
+                sentiment=s.sentiment, safety=s.safety, language=language, low_confidence=True
+            )
+            for s in super().score_texts(texts)
+        ]
+
+
+def test_scored_post_carries_the_detected_language_and_low_confidence() -> None:
+    scored = score_posts(FrenchScorer(), [make_post(text="bonjour")])
+    assert scored[0].detected_language == DetectedLanguage(
+        code="fr", confidence=0.4, supported=True
+    )
+    assert scored[0].low_confidence is True
+
+
+def test_scored_post_is_confident_by_default() -> None:
+    assert score_posts(EchoScorer(), [make_post()])[0].low_confidence is False

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from classify.risk import GARM_CATEGORIES, Thresholds, assess_safety, pick_thresholds
+from classify.garm import CategoryEvidence
+from classify.garm_terms import GARM_IDS, TermHits
+from classify.risk import GARM_CATEGORIES, Thresholds, assess_safety, garm_finding, pick_thresholds
 from ugc.contract import RiskLevel
 
 THRESHOLDS: Thresholds = {
@@ -46,7 +48,7 @@ def test_scores_and_garm_categories_carry_the_task_probabilities() -> None:
         GARM_CATEGORIES["hate"]: 0.6,
         GARM_CATEGORIES["offensive"]: 0.2,
     }
-    assert set(safety.garm) == {"hate_speech_and_acts_of_aggression", "obscenity_and_profanity"}
+    assert set(safety.garm) == {"hate_speech_aggression", "obscenity_profanity"}
 
 
 def test_a_task_without_thresholds_adds_no_risk() -> None:
@@ -100,3 +102,62 @@ def test_milder_levels_give_way_when_a_precise_threshold_lies_below_the_recall_o
     chosen = pick_thresholds(probs, labels)
     assert chosen["high"] is not None
     assert chosen["low"] == chosen["medium"] == chosen["high"]
+
+
+def evidence(
+    category: str,
+    *,
+    terms: tuple[str, ...] = (),
+    mild: tuple[str, ...] = (),
+    prototype: float = 0.0,
+) -> CategoryEvidence:
+    return CategoryEvidence(category, 0.0, TermHits(terms, mild), prototype)
+
+
+def test_terrorism_term_and_close_prototype_is_floor_with_the_evidence_named() -> None:
+    found = garm_finding(evidence("terrorism", terms=("suicide bomber",), prototype=0.87))
+    assert found == (RiskLevel.FLOOR, "terrorism: term 'suicide bomber' + prototype 0.87 → floor")
+
+
+def test_a_single_term_is_a_mention() -> None:
+    assert garm_finding(evidence("arms_ammunition", terms=("rifle",))) == (
+        RiskLevel.MEDIUM,
+        "arms_ammunition: term 'rifle' → medium",
+    )
+
+
+def test_debated_social_issues_stop_at_medium_however_strong() -> None:
+    found = garm_finding(
+        evidence("debated_sensitive_social_issues", mild=("a", "b", "c"), prototype=1.0)
+    )
+    assert found is not None
+    assert found[0] is RiskLevel.MEDIUM
+
+
+def test_alcohol_alone_is_low_and_illegal_drugs_are_medium() -> None:
+    beer = garm_finding(evidence("drugs_tobacco_alcohol", mild=("beer",), prototype=0.2))
+    cocaine = garm_finding(evidence("drugs_tobacco_alcohol", terms=("cocaine",)))
+    assert beer is not None and beer[0] is RiskLevel.LOW
+    assert cocaine is not None and cocaine[0] is RiskLevel.MEDIUM
+
+
+def test_a_prototype_without_terms_only_asks_for_a_look() -> None:
+    found = garm_finding(evidence("terrorism", prototype=1.0))
+    assert found == (RiskLevel.LOW, "terrorism: prototype 1.00 → low")
+
+
+def test_weak_resemblance_is_no_finding() -> None:
+    assert garm_finding(evidence("terrorism", prototype=0.2)) is None
+
+
+def test_risk_is_the_worst_of_tasks_and_categories_and_notes_come_last() -> None:
+    garm = {c: evidence(c) for c in GARM_IDS}
+    garm["terrorism"] = evidence("terrorism", terms=("isis", "car bomb"), prototype=0.6)
+    safety = assess_safety(
+        {"offensive": 0.65, "hate": 0.1}, THRESHOLDS, garm=garm, notes=["language note"]
+    )
+    assert safety.risk is RiskLevel.FLOOR
+    assert safety.reasons[0].startswith("terrorism: term 'isis' + term 'car bomb'")
+    assert safety.reasons[1] == "offensive 0.65 ≥ 0.60 (medium)"
+    assert safety.reasons[-1] == "language note"
+    assert set(safety.garm) == set(GARM_IDS)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from classify.heads import SENTIMENT_LABELS
+import torch
+from safetensors.torch import load_file
+
+from classify.encoder import Encoder
+from classify.heads import ENCODER_PREFIX, SENTIMENT_LABELS, load_heads
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
 from classify.train import train
+from classify.tuning import PartialTuner
 from ugc.contract import RiskLevel, Sentiment
 
 TEXTS = ["love great thanks", "worst broken sad", "", "stupid idiot jerk", "the table report"]
@@ -83,6 +88,8 @@ def test_same_seed_gives_identical_heads_and_scores(
             encoder=str(tiny_encoder_dir),
             seed=7,
             max_train_per_task=30,
+            tuned_layers=1,
+            epochs=1,
             progress=False,
         )
         runs.append(_scorer(tiny_encoder_dir, tmp_path / name).score_texts(TEXTS))
@@ -101,8 +108,46 @@ def test_training_with_a_cache_reuses_embeddings(
             tmp_path / name,
             encoder=str(tiny_encoder_dir),
             cache_dir=cache,
+            epochs=1,
             progress=False,
         )
     assert list(cache.glob("*.safetensors"))
     first, second = ((tmp_path / n / "heads.safetensors").read_bytes() for n in ("first", "second"))
     assert first == second
+
+
+def test_only_the_top_layer_is_stored_and_it_changes_what_the_encoder_says(
+    tiny_encoder_dir: Path, tiny_heads_dir: Path
+) -> None:
+    meta = json.loads((tiny_heads_dir / "heads.json").read_text())
+    assert (meta["training"]["tuned_layers"], meta["training"]["frozen_layers"]) == (1, 1)
+    tensors = load_file(str(tiny_heads_dir / "heads.safetensors"))
+    tuned = [k for k in tensors if k.startswith(ENCODER_PREFIX)]
+    assert tuned and all(k.startswith(f"{ENCODER_PREFIX}encoder.layer.1.") for k in tuned)
+    assert all(tensors[k].dtype == torch.float16 for k in tuned)
+    base = Encoder.load(str(tiny_encoder_dir)).embed(TEXTS)
+    served = _scorer(tiny_encoder_dir, tiny_heads_dir).encoder.embed(TEXTS)
+    assert not torch.allclose(base, served)
+
+
+def test_training_forward_pass_equals_the_served_encoder(
+    tiny_encoder_dir: Path, tiny_heads_dir: Path
+) -> None:
+    # Training runs the top layers on cached states in unpadded same-length batches; serving
+    # runs the whole model on padded batches. Both must give the same sentence vectors.
+    encoder = Encoder.load(str(tiny_encoder_dir), batch_size=3)
+    load_heads(tiny_heads_dir, embedding_dim=encoder.dim, model=encoder.model)
+    texts = ["love great thanks the happy lovely amazing", "sad", "", "stupid jerk the 3"]
+    tuner = PartialTuner(encoder, tuned_layers=1)
+    trained_path = tuner.vectors(tuner.lower_states(texts))
+    assert torch.allclose(trained_path, encoder.embed(texts), atol=1e-5)
+
+
+def test_heads_alone_train_on_a_frozen_encoder(
+    tmp_path: Path, tiny_data_dir: Path, tiny_encoder_dir: Path
+) -> None:
+    train(tiny_data_dir, tmp_path, encoder=str(tiny_encoder_dir), tuned_layers=0, progress=False)
+    assert not any(
+        k.startswith(ENCODER_PREFIX) for k in load_file(str(tmp_path / "heads.safetensors"))
+    )
+    assert len(_scorer(tiny_encoder_dir, tmp_path).score_texts(TEXTS)) == len(TEXTS)

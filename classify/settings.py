@@ -118,10 +118,10 @@ class ClassifySettings(KafkaSettings):
         description="How logits become probabilities; auto follows the model's problem_type.",
     )
     languages_sentiment: list[str] = Field(
-        default_factory=lambda: ["en", "es", "fr", "de", "pt", "it", "ar", "hi"],
+        default_factory=lambda: ["en"],
         description=(
-            "ISO 639-1 codes the sentiment model was trained for (default: the XLM-T "
-            "languages); posts in other languages are marked low confidence."
+            "ISO 639-1 codes the sentiment model was trained for (the default heads: English "
+            "only); posts in other languages are marked low confidence."
         ),
     )
     languages_safety: list[str] = Field(

@@ -26,13 +26,18 @@ WORDS = [
 ]
 
 
+def save_word_tokenizer(path: Path) -> None:
+    """A BERT tokenizer whose vocabulary is the special tokens plus the test words."""
+    vocab = path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
+    BertTokenizer(vocab_file=str(vocab)).save_pretrained(path)
+
+
 @pytest.fixture(scope="session")
 def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer, 32-wide random BERT with its own word-level vocabulary, saved like any model."""
     path = tmp_path_factory.mktemp("tiny-bert")
-    vocab = path / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    BertTokenizer(vocab_file=str(vocab)).save_pretrained(path)
+    save_word_tokenizer(path)
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=len(WORDS) + 5,

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+from transformers import BertConfig, BertForSequenceClassification
 
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
 from classify.task_models import SENTIMENT_TARGETS, TOXICITY_TARGETS, TaskModel, TaskModelError
-from tests.classify.conftest import WORDS
+from tests.classify.conftest import WORDS, save_word_tokenizer
 
 TEXTS = ["love great happy", "stupid idiot jerk", "table report monday"]
 SENTIMENT_MAP = {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}
@@ -26,10 +26,8 @@ def save_tiny_classifier(
     path: Path, id2label: dict[int, str], *, problem_type: str | None = None
 ) -> Path:
     """A 1-layer, 16-wide random BERT classifier with a word-level vocabulary."""
-    vocab = path / "vocab.txt"
     path.mkdir(parents=True, exist_ok=True)
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    BertTokenizer(vocab_file=str(vocab)).save_pretrained(path)
+    save_word_tokenizer(path)
     torch.manual_seed(1)
     config = BertConfig(
         vocab_size=len(WORDS) + 5,

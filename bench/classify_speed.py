@@ -32,11 +32,14 @@ def demo_texts(count: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(count)]
 
 
-def run_default(posts: int, batch_size: int, threads: int) -> dict[str, Any]:
+def run_default(posts: int, batch_size: int | None, threads: int) -> dict[str, Any]:
     from classify.scoring import Scorer
     from classify.settings import ClassifySettings
 
-    settings = ClassifySettings(batch_size=batch_size, torch_threads=threads)
+    settings = ClassifySettings(torch_threads=threads)
+    if batch_size is not None:
+        settings = settings.model_copy(update={"batch_size": batch_size})
+    batch_size = settings.batch_size
     scorer = Scorer.from_settings(settings)
     texts = demo_texts(posts)
     scorer.score_texts(texts[:batch_size])  # warm-up
@@ -44,7 +47,7 @@ def run_default(posts: int, batch_size: int, threads: int) -> dict[str, Any]:
     for i in range(0, len(texts), batch_size):
         scorer.score_texts(texts[i : i + batch_size])
     elapsed = time.perf_counter() - started
-    return {"posts_per_s": len(texts) / elapsed, "posts": len(texts)}
+    return {"posts_per_s": len(texts) / elapsed, "posts": len(texts), "batch_size": batch_size}
 
 
 def run_naive(posts: int, threads: int) -> dict[str, Any]:
@@ -89,8 +92,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         mode,
         "--posts",
         str(args.posts if mode == "default" else args.baseline_posts),
-        "--batch-size",
-        str(args.batch_size),
+        *(["--batch-size", str(args.batch_size)] if args.batch_size else []),
         "--threads",
         str(args.threads),
     ]
@@ -103,7 +105,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=1024)
     parser.add_argument("--baseline-posts", type=int, default=128)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="Posts per scoring call (default: UGC_BATCH_SIZE, as the stream worker takes them).",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child", choices=["default", "naive"], default=None)
     args = parser.parse_args()
@@ -121,7 +128,7 @@ def main() -> int:
     naive = measure("naive", args)
     print(
         f"default scoring path: {default['posts_per_s']:8.1f} posts/s "
-        f"({default['posts']} demo posts, batch {args.batch_size}, {args.threads} threads), "
+        f"({default['posts']} demo posts, batch {default['batch_size']}, {args.threads} threads), "
         f"peak RSS {default['max_rss_mb']:.0f} MB"
     )
     print(

@@ -17,6 +17,9 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 DEFAULT_ENCODER_ID = "sentence-transformers/all-MiniLM-L6-v2"
+#: Padded tokens per forward pass: enough to keep the matrix units busy, small enough that
+#: the attention matrices of a pass stay in cache.
+DEFAULT_BATCH_TOKENS = 4096
 
 # Written into heads.json: heads trained on one preprocessing should not be served with another.
 PREPROCESSING = "html-unescape+mask-users-urls"
@@ -71,12 +74,14 @@ class Encoder:
         name: str,
         max_length: int = 128,
         batch_size: int = 32,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
     ) -> None:
         self.tokenizer = tokenizer
         self.model = model.eval()
         self.name = name
         self.max_length = max_length
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
 
     @classmethod
     def load(
@@ -85,6 +90,7 @@ class Encoder:
         *,
         max_length: int = 128,
         batch_size: int = 32,
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
         progress: Progress | None = None,
     ) -> Encoder:
         """Load once per process. ``name_or_path`` empty means the packaged all-MiniLM-L6-v2."""
@@ -102,6 +108,7 @@ class Encoder:
             name=encoder_id(name_or_path),
             max_length=max_length,
             batch_size=batch_size,
+            batch_tokens=batch_tokens,
         )
 
     @property
@@ -123,25 +130,23 @@ class Encoder:
     ) -> torch.Tensor:
         """Unit-length float32 vectors, one row per text, in the order given.
 
-        Texts are sorted by token count before batching so that a batch pads to its own longest
-        post rather than to the longest post of the call. ``on_batch`` is told how many texts
-        each finished batch held (for a progress bar).
+        Each text is tokenized once; texts are sorted by token count and cut into forward
+        passes of at most ``batch_size`` posts and ``batch_tokens`` padded tokens, so that a
+        pass pads only to its own longest post and short posts go in larger passes. The more
+        texts a call gets, the less padding: the stream worker hands over whole batches.
+        ``on_batch`` is told how many texts each finished pass held (for a progress bar).
         """
         if not texts:
             return torch.empty((0, self.dim), dtype=torch.float32)
         prepared = [normalize_post_text(t) for t in texts]
-        lengths = [
-            len(ids)
-            for ids in self.tokenizer(prepared, truncation=True, max_length=self.max_length)[
-                "input_ids"
-            ]
-        ]
-        order = sorted(range(len(prepared)), key=lengths.__getitem__)
+        ids: list[list[int]] = self.tokenizer(
+            prepared, truncation=True, max_length=self.max_length
+        )["input_ids"]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         chunks: list[torch.Tensor] = []
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = [prepared[i] for i in order[start : start + self.batch_size]]
-                chunks.append(self._embed_batch(batch))
+            for batch in self._passes([len(ids[i]) for i in order]):
+                chunks.append(self._embed_ids([ids[order[i]] for i in batch]))
                 if on_batch:
                     on_batch(len(batch))
         # Built outside inference mode, so the result can feed autograd (the training script).
@@ -150,15 +155,29 @@ class Encoder:
         restore[torch.tensor(order)] = torch.arange(len(order))
         return sorted_vectors[restore]
 
-    def _embed_batch(self, batch: list[str]) -> torch.Tensor:
-        inputs = self.tokenizer(
-            batch,
-            padding=True,
-            truncation=True,
-            max_length=self.max_length,
-            return_tensors="pt",
-        )
-        hidden = self.model(**inputs).last_hidden_state
-        mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    def _passes(self, sorted_lengths: Sequence[int]) -> list[range]:
+        """Index ranges of the forward passes over texts sorted by length (shortest first)."""
+        passes: list[range] = []
+        start = 0
+        for end in range(1, len(sorted_lengths) + 1):
+            size = end - start
+            # Sorted ascending, so the pass pads to its last (longest) text.
+            over_tokens = size * sorted_lengths[end - 1] > self.batch_tokens and size > 1
+            if size > self.batch_size or over_tokens:
+                passes.append(range(start, end - 1))
+                start = end - 1
+        passes.append(range(start, len(sorted_lengths)))
+        return passes
+
+    def _embed_ids(self, batch: list[list[int]]) -> torch.Tensor:
+        longest = max(len(row) for row in batch)
+        pad_id = self.tokenizer.pad_token_id or 0
+        input_ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, token_ids in enumerate(batch):
+            input_ids[row, : len(token_ids)] = torch.tensor(token_ids, dtype=torch.long)
+            attention_mask[row, : len(token_ids)] = 1
+        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled.float(), p=2, dim=1)

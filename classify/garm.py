@@ -42,22 +42,35 @@ PROTOTYPE_WEIGHT = 0.8
 HEAD_WEIGHT = 0.6
 
 
+# Calibration from ordinary posts (see :func:`calibrate`): a category's score starts where only
+# 1 % of ordinary posts reach and is full this many (median-to-99th-percentile) spreads above.
+# With the frozen MiniLM these give floors near 0.3 and ceilings near 0.65, the values first
+# chosen by hand; with tuned layers, whose vector space is squeezed, they follow the squeeze.
+CALIBRATION_QUANTILE = 0.99
+CEILING_SPREADS = 1.75
+
+
 @dataclass(frozen=True)
 class Prototypes:
     """Category descriptions embedded with the serving encoder: one unit row per sentence."""
 
     vectors: torch.Tensor
     owners: torch.Tensor  # category index (into GARM_IDS) of each row
-    floor: float
-    ceiling: float
+    floor: torch.Tensor  # (11,) per category
+    ceiling: torch.Tensor  # (11,) per category
 
     @classmethod
     def embed(
         cls,
         embed: Callable[[Sequence[str]], torch.Tensor],
         path: Path = PROTOTYPES_FILE,
+        calibration: Mapping[str, Sequence[float]] | None = None,
     ) -> Prototypes:
-        """Embed every prototype sentence once (at load time; a few dozen sentences)."""
+        """Embed every prototype sentence once (at load time; a few dozen sentences).
+
+        ``calibration`` (category -> [floor, ceiling]) is what :func:`calibrate` measured for
+        this encoder; categories it lacks get the fixed values of ``prototypes.json``.
+        """
         data = json.loads(path.read_text(encoding="utf-8"))
         sentences: list[str] = []
         owners: list[int] = []
@@ -65,22 +78,46 @@ class Prototypes:
             for sentence in data["categories"].get(category, []):
                 sentences.append(sentence)
                 owners.append(index)
-        calibration = data.get("calibration", {})
+        fixed = data.get("calibration", {})
+        default = (float(fixed.get("floor", 0.3)), float(fixed.get("ceiling", 0.65)))
+        bounds = [tuple((calibration or {}).get(c, default)) for c in GARM_IDS]
         return cls(
             vectors=embed(sentences).detach().float(),
             owners=torch.tensor(owners, dtype=torch.long),
-            floor=float(calibration.get("floor", 0.3)),
-            ceiling=float(calibration.get("ceiling", 0.65)),
+            floor=torch.tensor([b[0] for b in bounds], dtype=torch.float32),
+            ceiling=torch.tensor([b[1] for b in bounds], dtype=torch.float32),
+        )
+
+    def similarities(self, vectors: torch.Tensor) -> torch.Tensor:
+        """(n, 11) best cosine similarity of each post to each category's sentences."""
+        similarity = vectors.float() @ self.vectors.T
+        best = torch.full((vectors.shape[0], len(GARM_IDS)), -1.0)
+        return best.scatter_reduce(
+            1, self.owners.expand(vectors.shape[0], -1), similarity, reduce="amax"
         )
 
     def scores(self, vectors: torch.Tensor) -> torch.Tensor:
         """(n, 11) calibrated scores: best similarity per category, mapped to [0, 1]."""
-        similarity = vectors.float() @ self.vectors.T
-        best = torch.full((vectors.shape[0], len(GARM_IDS)), -1.0)
-        best = best.scatter_reduce(
-            1, self.owners.expand(vectors.shape[0], -1), similarity, reduce="amax"
-        )
+        best = self.similarities(vectors)
         return ((best - self.floor) / (self.ceiling - self.floor)).clamp(0.0, 1.0)
+
+
+def calibrate(prototypes: Prototypes, ordinary: torch.Tensor) -> dict[str, list[float]]:
+    """Per-category [floor, ceiling] from the vectors of ordinary posts (the training tweets).
+
+    Fine-tuning the encoder moves every similarity, so fixed thresholds chosen for one encoder
+    flag nearly everything with another. Measuring where ordinary posts fall makes a prototype
+    score mean the same thing with any encoder: "as close to this category as only the most
+    unusual 1 % of ordinary posts get", and beyond.
+    """
+    best = prototypes.similarities(ordinary)
+    median = best.quantile(0.5, dim=0)
+    floor = best.quantile(CALIBRATION_QUANTILE, dim=0)
+    ceiling = floor + CEILING_SPREADS * (floor - median).clamp(min=0.05)
+    return {
+        category: [round(float(floor[i]), 4), round(float(ceiling[i]), 4)]
+        for i, category in enumerate(GARM_IDS)
+    }
 
 
 @dataclass(frozen=True)
@@ -125,8 +162,12 @@ class GarmScorer:
         self.prototypes = prototypes
 
     @classmethod
-    def load(cls, embed: Callable[[Sequence[str]], torch.Tensor]) -> GarmScorer:
-        return cls(TermMatcher.from_file(), Prototypes.embed(embed))
+    def load(
+        cls,
+        embed: Callable[[Sequence[str]], torch.Tensor],
+        calibration: Mapping[str, Sequence[float]] | None = None,
+    ) -> GarmScorer:
+        return cls(TermMatcher.from_file(), Prototypes.embed(embed, calibration=calibration))
 
     def assess(
         self,

@@ -54,6 +54,9 @@ class HeadsMeta:
     thresholds: dict[str, dict[str, float | None]] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # GARM category -> [floor, ceiling] of prototype similarity, measured on ordinary posts with
+    # this encoder (see classify.garm.calibrate); empty: the fixed values in prototypes.json.
+    garm_calibration: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

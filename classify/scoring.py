@@ -80,7 +80,8 @@ class Scorer:
         encoder = Encoder.load(
             settings.model_encoder,
             max_length=settings.max_length,
-            batch_size=settings.batch_size,
+            batch_size=settings.encoder_batch_size,
+            batch_tokens=settings.encoder_batch_tokens,
             progress=progress,
         )
         if progress:
@@ -94,7 +95,7 @@ class Scorer:
         # Precision last, once the tuned layers are in; prototypes then embed as posts will.
         encoder.model = apply_precision(encoder.model, settings.model_precision)
         # After the heads: tuned encoder layers stored with them change what prototypes embed to.
-        extras = _load_extras(settings, encoder, progress)
+        extras = _load_extras(settings, encoder, meta, progress)
         scorer = cls(encoder, heads, meta, extras)
         if progress:
             progress("warm-up")
@@ -192,7 +193,9 @@ class Scorer:
         ]
 
 
-def _load_extras(settings: ClassifySettings, encoder: Encoder, progress: Progress | None) -> Extras:
+def _load_extras(
+    settings: ClassifySettings, encoder: Encoder, meta: HeadsMeta, progress: Progress | None
+) -> Extras:
     def task_model(
         name: str, label_map: dict[str, str], targets: Sequence[str], act: Activation
     ) -> TaskModel | None:
@@ -206,13 +209,13 @@ def _load_extras(settings: ClassifySettings, encoder: Encoder, progress: Progres
             targets=targets,
             activation=act,
             max_length=settings.max_length,
-            batch_size=settings.batch_size,
+            batch_size=settings.encoder_batch_size,
         )
 
     # Reported under "loading heads" (the caller's step): the GARM prototypes and term lists
     # are heads of a kind, and the language model loads in well under a second.
     return Extras(
-        garm=GarmScorer.load(encoder.embed),
+        garm=GarmScorer.load(encoder.embed, calibration=meta.garm_calibration),
         language=LanguageDetector(
             candidates=settings.language_candidates,
             supported=settings.languages_sentiment,

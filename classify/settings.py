@@ -38,7 +38,22 @@ class ClassifySettings(KafkaSettings):
     max_length: int = Field(
         default=128, ge=8, description="Tokens per post; longer posts are truncated."
     )
-    batch_size: int = Field(default=32, ge=1, description="Posts per encoder forward pass.")
+    batch_size: int = Field(
+        default=256,
+        ge=1,
+        description=(
+            "Posts the worker takes and scores together; they are sorted by length into encoder "
+            "passes, so larger batches pad less."
+        ),
+    )
+    encoder_batch_size: int = Field(
+        default=64, ge=1, description="Posts per encoder forward pass at most."
+    )
+    encoder_batch_tokens: int = Field(
+        default=4096,  # classify.encoder.DEFAULT_BATCH_TOKENS (torch is not imported here)
+        ge=8,
+        description="Padded tokens per encoder pass at most (short posts go in larger passes).",
+    )
     batch_window_s: float = Field(
         default=0.5,
         gt=0,

@@ -10,6 +10,7 @@ epoch with the best mean validation score. Seeded throughout; see the model card
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from classify.datasets import (
     with_extra_positives,
 )
 from classify.encoder import PREPROCESSING, Encoder
+from classify.garm import Prototypes, calibrate
 from classify.heads import SAFETY_TASKS, HeadsMeta, TaskHeads, save_heads
 from classify.linear_heads import fit_linear_heads, macro_recall_f1
 from classify.risk import LEVELS, pick_thresholds
@@ -48,6 +50,10 @@ class TrainingReport:
 
     meta: HeadsMeta
     seconds: dict[str, float]
+
+
+#: Ordinary posts sampled to calibrate the GARM prototypes (about 20 s with the tuned layers).
+GARM_CALIBRATION_POSTS = 3000
 
 
 def train(
@@ -138,6 +144,9 @@ def train(
     seconds["tuning"] = time.monotonic() - mark
 
     _, metrics = _judge(tasks)(probs)
+    mark = time.monotonic()
+    garm_calibration = _calibrate_garm(enc, tuner, states["sentiment"][0], seed)
+    seconds["garm_calibration"] = time.monotonic() - mark
     thresholds: dict[str, dict[str, float | None]] = {}
     for task in SAFETY_TASKS:
         p, y = probs[task].tolist(), tasks[task].val.labels
@@ -164,10 +173,23 @@ def train(
             "epoch_history": history,
         },
         metrics={"split": "val", **metrics},
+        garm_calibration=garm_calibration,
     )
     save_heads(heads, meta, out_dir, encoder_tensors=tuner.tuned_state())
     seconds["total"] = time.monotonic() - started
     return TrainingReport(meta=meta, seconds=seconds)
+
+
+def _calibrate_garm(
+    enc: Encoder, tuner: PartialTuner, states: list[torch.Tensor], seed: int
+) -> dict[str, list[float]]:
+    """GARM prototype bounds for the encoder as trained, from a seeded sample of ordinary
+    posts (the sentiment training tweets), so that prototype scores survive tuned layers."""
+    rng = random.Random(seed)
+    sample = rng.sample(range(len(states)), min(GARM_CALIBRATION_POSTS, len(states)))
+    enc.model.eval()
+    prototypes = Prototypes.embed(enc.embed)
+    return calibrate(prototypes, tuner.vectors([states[i] for i in sample]))
 
 
 def _task_set(states: list[torch.Tensor], task: TaskData, split: str) -> TaskSet:

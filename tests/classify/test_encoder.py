@@ -51,3 +51,24 @@ def test_vectors_can_train_a_head(tiny_encoder: Encoder) -> None:
 def test_handles_links_and_html_entities_are_normalized_like_the_training_tweets() -> None:
     text = "@Brand_Help thanks &amp; see https://example.com/x?y=1 ,mail me@example.com"
     assert normalize_post_text(text) == "@user thanks & see http ,mail me@example.com"
+
+
+def test_passes_are_capped_by_posts_and_by_padded_tokens(tiny_encoder_dir: Path) -> None:
+    encoder = Encoder.load(str(tiny_encoder_dir), batch_size=3, batch_tokens=20)
+    lengths = [2, 2, 3, 3, 5, 9, 10, 30]
+    passes = encoder._passes(lengths)
+    assert [list(p) for p in passes] == [[0, 1, 2], [3, 4], [5, 6], [7]]
+    # Every text is in exactly one pass, in order; no pass breaks a cap unless it holds one text.
+    assert [i for p in passes for i in p] == list(range(len(lengths)))
+    for p in passes:
+        assert len(p) <= 3
+        assert len(p) == 1 or len(p) * lengths[p[-1]] <= 20
+
+
+def test_many_texts_of_mixed_lengths_embed_as_they_do_alone(tiny_encoder_dir: Path) -> None:
+    encoder = Encoder.load(str(tiny_encoder_dir), batch_size=4, batch_tokens=24)
+    words = ["love", "great", "sad", "the", "table", "report", "is", "monday", "happy", "lovely"]
+    texts = [" ".join(words[: 1 + (i * 7) % len(words)]) for i in range(23)]
+    together = encoder.embed(texts)
+    one_by_one = torch.cat([encoder.embed([t]) for t in texts])
+    assert torch.allclose(together, one_by_one, atol=1e-5)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 import torch
 
-from classify.garm import Prototypes, combine
+from classify.garm import Prototypes, calibrate, combine
 from classify.garm_terms import GARM_IDS, TermHits, TermMatcher, fold
 
 
@@ -109,3 +109,28 @@ def test_heads_feed_their_categories_only() -> None:
     assert evidence["hate_speech_aggression"].head == 0.9
     assert evidence["obscenity_profanity"].head == 0.5
     assert evidence["terrorism"].score == 0.0
+
+
+def test_calibration_puts_the_floor_where_only_one_in_a_hundred_ordinary_posts_reach() -> None:
+    prototypes = Prototypes.embed(_fake_embed)
+    generator = torch.Generator().manual_seed(5)
+    ordinary = torch.nn.functional.normalize(torch.randn(400, 16, generator=generator), dim=1)
+    bounds = calibrate(prototypes, ordinary)
+    assert set(bounds) == set(GARM_IDS)
+    calibrated = Prototypes.embed(_fake_embed, calibration=bounds)
+    scores = calibrated.scores(ordinary)
+    # At most ~1 % of ordinary posts score above zero in any category, and none is certain.
+    assert float((scores > 0).float().mean(dim=0).max()) <= 0.015
+    assert float(scores.max()) < 1.0
+    terrorism = GARM_IDS.index("terrorism")
+    prototype = calibrated.vectors[calibrated.owners == terrorism][:1]
+    assert calibrated.scores(prototype)[0, terrorism] > max(0.5, float(scores[:, terrorism].max()))
+
+
+def test_categories_without_calibration_keep_the_fixed_bounds() -> None:
+    prototypes = Prototypes.embed(_fake_embed, calibration={"terrorism": [0.1, 0.2]})
+    terrorism = GARM_IDS.index("terrorism")
+    assert prototypes.floor[terrorism] == pytest.approx(0.1)
+    others = [i for i in range(len(GARM_IDS)) if i != terrorism]
+    assert bool((prototypes.floor[others] == 0.3).all())
+    assert bool((prototypes.ceiling[others] == 0.65).all())

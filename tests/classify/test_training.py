@@ -9,6 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from classify.encoder import Encoder
+from classify.garm_terms import GARM_IDS
 from classify.heads import ENCODER_PREFIX, SENTIMENT_LABELS, load_heads
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
@@ -67,6 +68,9 @@ def test_heads_json_records_encoder_dimension_metrics_and_thresholds(
     assert "macro_f1" in meta["metrics"]["hate"]
     assert set(meta["thresholds"]) == {"offensive", "hate"}
     assert meta["thresholds"]["offensive"]["floor"] is None
+    # GARM prototypes are calibrated on ordinary posts for this very encoder.
+    assert set(meta["garm_calibration"]) == set(GARM_IDS)
+    assert all(floor < ceiling for floor, ceiling in meta["garm_calibration"].values())
 
 
 def test_validation_tweets_republished_in_the_training_file_are_not_trained_on(

@@ -1,7 +1,11 @@
-"""The curation API: moderation queue and actions, feeds, stats. ``create_app`` wires it."""
+"""The curation API: moderation queue and actions, feeds, listening jobs, stats.
+
+``create_app`` wires it.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +20,11 @@ from curation_api.db import create_db_engine, create_session_factory
 from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
+from curation_api.listening.routes import router as listening_router
 from curation_api.moderation.routes import router as moderation_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
+from ingest.credentials import CredentialResolver
 
 DESCRIPTION = """
 Moderate the posts the pipeline collected and scored, and publish the approved ones.
@@ -34,6 +40,10 @@ Moderate the posts the pipeline collected and scored, and publish the approved o
 TAGS = [
     {"name": "moderation", "description": "The queue, approve/reject, and the audit log."},
     {"name": "feeds", "description": "Feed definitions (moderators) and public feed pages."},
+    {
+        "name": "listening",
+        "description": "Listening jobs (network, hashtags, credentials reference), their health.",
+    },
     {"name": "stats", "description": "Progress counters and the health check."},
 ]
 
@@ -68,9 +78,16 @@ class PublicFeedCORS:
             await self.app(scope, receive, send)
 
 
-def create_app(settings: ApiSettings, *, sessions: sessionmaker[Session] | None = None) -> FastAPI:
+def create_app(
+    settings: ApiSettings,
+    *,
+    sessions: sessionmaker[Session] | None = None,
+    credentials: CredentialResolver | None = None,
+) -> FastAPI:
     """The API for ``settings``. ``sessions`` replaces the session factory built from
-    ``settings.database_url`` (tests bind it to a connection they roll back)."""
+    ``settings.database_url`` (tests bind it to a connection they roll back); ``credentials``
+    the resolver of job secrets built from this process's ``UGC_CRED_*`` variables and
+    ``settings.secrets_file`` (it only ever tells which names are set)."""
     engine = None
     if sessions is None:
         engine = create_db_engine(settings.database_url)
@@ -93,9 +110,12 @@ def create_app(settings: ApiSettings, *, sessions: sessionmaker[Session] | None 
     )
     app.state.settings = settings
     app.state.sessionmaker = sessions
+    app.state.credentials = credentials or CredentialResolver(
+        environ=os.environ, secrets_file=settings.secrets_file
+    )
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(PublicFeedCORS, origins=settings.cors_origin_list)
-    for router in (moderation_router, feeds_router, stats_router):
+    for router in (moderation_router, feeds_router, listening_router, stats_router):
         app.include_router(router)
     return app
 

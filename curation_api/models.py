@@ -1,8 +1,10 @@
-"""The database: scored posts with their moderation state, feeds, and the moderation audit log.
+"""The database: scored posts with their moderation state, feeds, the moderation audit log, and
+the listening jobs the ingest worker runs.
 
 The sink writes the contract fields of :class:`Post` (see ``sink/repository.py``); moderators
 own ``status`` and ``moderated_*``. Hashtags live in their own tables so that hashtag filters
-are plain, indexable SQL on every backend.
+are plain, indexable SQL on every backend. Listening jobs are written by people (API, CLI);
+their health and positions by the ingest worker (``ingest/jobs/store.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,18 @@ class PostStatus(StrEnum):
 class ModerationVerb(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
+
+
+class ListeningMode(StrEnum):
+    POLL = "poll"
+    STREAM = "stream"
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # not polled yet (new, or changed since it was)
+    OK = "ok"
+    BACKING_OFF = "backing_off"  # the last poll failed; it is retried after a backoff
+    FAILING = "failing"  # stopped until somebody changes the job (credentials, options)
 
 
 def _enum(enum: type[StrEnum], name: str) -> Enum:
@@ -185,3 +199,73 @@ class ModerationAction(Base):
 
     # A post's audit trail, oldest first, keyset on id.
     __table_args__ = (Index("ix_moderation_actions_post_id_id", "post_id", "id"),)
+
+
+# BIGINT on PostgreSQL; SQLite only auto-increments a column declared exactly INTEGER.
+_JobId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ListeningJob(Base):
+    """One hashtag listening job: what to listen to, where, and under which secrets' name.
+
+    ``revision`` grows with every change, so that the worker restarts a job whose definition
+    changed, and a failure reported for an older revision does not stop the new one.
+    """
+
+    __tablename__ = "listening_jobs"
+
+    id: Mapped[int] = mapped_column(_JobId, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[ListeningMode] = mapped_column(_enum(ListeningMode, "mode"))
+    hashtags: Mapped[list[str]] = mapped_column(JSON)
+    credentials_ref: Mapped[str | None] = mapped_column(String(63))
+    poll_interval_s: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    health: Mapped[ListeningJobHealth] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ListeningJobHealth(Base):
+    """How a job is doing, as the ingest worker last reported it."""
+
+    __tablename__ = "listening_job_health"
+
+    job_id: Mapped[int] = mapped_column(
+        _JobId,
+        ForeignKey("listening_jobs.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "status"))
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    posts_collected: Mapped[int] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    backoff_s: Mapped[float] = mapped_column(Float)
+    budget_remaining: Mapped[float | None] = mapped_column(Float)
+    budget_limit: Mapped[float | None] = mapped_column(Float)
+    budget_unit: Mapped[str | None] = mapped_column(String(32))
+    budget_resets_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ListeningPosition(Base):
+    """Where a job got to on one of its cursors (a hashtag's newest id, a stream cursor).
+
+    Saved only after the broker acknowledged everything before it; deleted with the job.
+    """
+
+    __tablename__ = "listening_positions"
+
+    job_id: Mapped[int] = mapped_column(
+        _JobId, ForeignKey("listening_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    position: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 from pydantic import Field, field_validator, model_validator
@@ -24,6 +25,13 @@ class ApiSettings(KafkaSettings):
         description=(
             "Key moderators send as `X-API-Key` or `Authorization: Bearer`; "
             "`UGC_ENV=production` refuses the default."
+        ),
+    )
+    secrets_file: Path | None = Field(
+        default=None,
+        description=(
+            "JSON or TOML file (or a directory of files) with listening jobs' secrets per "
+            "credentials reference; `UGC_CRED_<REF>_<NAME>` variables win over it."
         ),
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the API listens on.")

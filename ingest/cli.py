@@ -20,19 +20,45 @@ import click
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
+from ingest.connectors.base import ConfigError
 from ingest.producer import DeliveryFailed, PostProducer
 from ingest.settings import IngestSettings
 from ingest.sources.mastodon import MastodonSource
-from ingest.sources.mastodon_api import MastodonConfigError
 from ingest.sources.replay import replay as replay_posts
 from ugc.broker import create_topics
 
 log = logging.getLogger(__name__)
 
 
-@click.group(name="ingest")
+# Listening-job commands (ingest/jobs/commands.py) load on first use: a replay needs none of
+# the database and API code they bring in.
+_JOB_COMMANDS = {
+    "add": "add_job",
+    "list": "list_jobs",
+    "run": "run_jobs",
+    "backfill": "backfill_job",
+    "networks": "networks",
+}
+
+
+class _IngestGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_JOB_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _JOB_COMMANDS:
+            from ingest.jobs import commands
+
+            command = getattr(commands, _JOB_COMMANDS[cmd_name])
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(name="ingest", cls=_IngestGroup)
 def ingest() -> None:
-    """Bring posts into the raw topic: replay a file of posts, or follow Mastodon hashtags."""
+    """Bring posts into the raw topic: run the listening jobs (`add`, `list`, `run`), replay a
+    file of posts, or follow Mastodon hashtags directly."""
     _configure_logging()
 
 
@@ -119,7 +145,7 @@ def mastodon(base_url: str | None, hashtags: tuple[str, ...], once: bool) -> Non
                 source.poll_once()
             else:
                 source.run(stop)
-        except MastodonConfigError as exc:
+        except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
         finally:
             source.close()

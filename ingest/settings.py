@@ -1,7 +1,8 @@
 """Settings of the ingest deployable: which networks and hashtags to listen to, and how.
 
 Loaded once from ``UGC_*`` environment variables by the CLI and passed down; sources never read
-the environment themselves.
+the environment themselves. Listening jobs live in the curation database, so the jobs worker
+reads the same ``UGC_DATABASE_URL`` as the API.
 """
 
 from __future__ import annotations
@@ -57,6 +58,28 @@ class IngestSettings(KafkaSettings):
     http_timeout_s: float = Field(
         default=10.0, gt=0, description="Timeout of one HTTP request to a network, in seconds."
     )
+    database_url: str = Field(
+        default="sqlite:///./ugc.db",
+        description=(
+            "SQLAlchemy URL of the database the API, the sink and the ingest jobs worker share: "
+            "a SQLite file by default, `postgresql+psycopg://user:password@host/db` in production."
+        ),
+    )
+    secrets_file: Path | None = Field(
+        default=None,
+        description=(
+            "JSON or TOML file (or a directory of files) with listening jobs' secrets per "
+            "credentials reference; `UGC_CRED_<REF>_<NAME>` variables win over it."
+        ),
+    )
+    jobs_reload_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Seconds between two reads of the listening jobs by `ugc ingest run`: added, changed "
+            "and deleted jobs are picked up this often, without a restart."
+        ),
+    )
 
     @field_validator("mastodon_access_token")
     @classmethod
@@ -65,6 +88,15 @@ class IngestSettings(KafkaSettings):
         if token is None or not token.strip():
             return None
         return token.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_for_postgresql(cls, url: str) -> str:
+        # Same reading as the API's: `postgresql://` would select psycopg2, not a dependency.
+        for scheme in ("postgresql://", "postgres://"):
+            if url.startswith(scheme):
+                return "postgresql+psycopg://" + url.removeprefix(scheme)
+        return url
 
     @property
     def mastodon_hashtag_list(self) -> list[str]:

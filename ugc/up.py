@@ -1,10 +1,12 @@
 """``ugc up``: the whole pipeline on one machine, with nothing installed but this package.
 
 Starts the embedded broker (Tansu) on a free port, migrates a SQLite database, and supervises
-one child process per kind: the curation API, the sink, the classify worker and an ingest source
-(the demo replay, or a real Mastodon instance). Children run in their own sessions so that
-Ctrl-C reaches only the supervisor, which then stops them in pipeline order: the sources first,
-so that what was already produced can drain.
+one child process per kind: the curation API, the sink, the classify worker, the listening-jobs
+worker (``ugc ingest run``: every job added through the API or ``ugc ingest add`` starts
+listening) and the demo replay. ``--mastodon URL --hashtag TAG`` stores a Mastodon listening job
+instead of replaying the demo. Children run in their own sessions so that Ctrl-C reaches only
+the supervisor, which then stops them in pipeline order: the sources first, so that what was
+already produced can drain.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class UpOptions:
     "--mastodon",
     metavar="URL",
     default=None,
-    help="Listen on this Mastodon instance instead of replaying the demo file.",
+    help="Listen on this Mastodon instance (a listening job) instead of replaying the demo file.",
 )
 @click.option(
     "--hashtag",
@@ -93,6 +95,9 @@ def up_command(
 ) -> None:
     """Run the whole pipeline here: broker, classify worker, sink, API and ingest.
 
+    Listening jobs added while it runs (`ugc ingest add`, POST /v1/listening/jobs) start
+    within seconds.
+
     \b
     Examples:
       ugc up                                   # replay the demo posts
@@ -121,6 +126,7 @@ class Supervisor:
         self.console = Console()
         self.stop_requested = threading.Event()
         self.children: list[Child] = []
+        self.database_url = f"sqlite:///{options.data_dir / 'ugc.db'}"
 
     def run(self) -> int:
         opts = self.options
@@ -143,10 +149,12 @@ class Supervisor:
         create_topics(
             KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=opts.partitions)
         )
-        database_url = f"sqlite:///{opts.data_dir / 'ugc.db'}"
+        database_url = self.database_url
         from curation_api.migrate import upgrade
 
         upgrade(database_url)
+        if opts.mastodon and not self._ensure_mastodon_job(database_url):
+            return 1
         env = self._child_env(bootstrap, database_url)
         self.children = [
             Child(name, args, env, opts.data_dir / "logs", self.console)
@@ -181,20 +189,51 @@ class Supervisor:
 
     def _child_commands(self) -> list[tuple[str, list[str]]]:
         opts = self.options
-        if opts.mastodon:
-            ingest = ["ingest", "mastodon", "--base-url", opts.mastodon]
-            for tag in opts.hashtags:
-                ingest += ["--hashtag", tag]
-        else:
-            ingest = ["ingest", "replay", "--rate", str(opts.rate)]
-            if opts.replay_file:
-                ingest += ["--file", str(opts.replay_file)]
-        return [
+        commands = [
             ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)]),
             ("sink", ["sink"]),
             ("classify", ["classify", "worker"]),
-            ("ingest", ingest),
+            ("listen", ["ingest", "run"]),
         ]
+        if not opts.mastodon:
+            replay = ["ingest", "replay", "--rate", str(opts.rate)]
+            if opts.replay_file:
+                replay += ["--file", str(opts.replay_file)]
+            commands.append(("ingest", replay))
+        return commands
+
+    def _ensure_mastodon_job(self, database_url: str) -> bool:
+        """Store (or reactivate) the listening job ``--mastodon URL --hashtag TAG`` asks for;
+        the jobs worker child runs it, and it stays listed in ``ugc ingest list``."""
+        from sqlalchemy.orm import Session
+
+        from curation_api.db import create_db_engine
+        from curation_api.kit import DomainError
+        from curation_api.listening import service
+        from curation_api.listening.schemas import JobCreate
+        from ingest.credentials import CredentialResolver
+
+        body = JobCreate(
+            network="mastodon",
+            hashtags=self.options.hashtags,
+            options={"base_url": self.options.mastodon},
+        )
+        engine = create_db_engine(database_url)
+        try:
+            with Session(engine) as session:
+                job, created = service.ensure_job(session, body, CredentialResolver())
+                session.commit()
+        except DomainError as exc:
+            self.console.say("up", f"cannot listen on {self.options.mastodon}: {exc.detail}")
+            return False
+        finally:
+            engine.dispose()
+        tags = " ".join(f"#{t}" for t in job.hashtags)
+        verb = "added" if created else "using"
+        self.console.say(
+            "up", f"{verb} listening job {job.id}: mastodon {tags} on {self.options.mastodon}"
+        )
+        return True
 
     def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -253,6 +292,10 @@ class Supervisor:
             f"moderation queue:  curl -H 'X-API-Key: {key}' {api_url}/v1/queue",
         ]
         lines += [f"public feed:       {api_url}/v1/feeds/{slug}/posts" for slug in feeds]
+        lines += [
+            f"listening jobs:    curl -H 'X-API-Key: {key}' {api_url}/v1/listening/jobs",
+            f"                   or UGC_DATABASE_URL={self.database_url} ugc ingest add|list",
+        ]
         lines.append(
             "the classify worker is loading its model; scored posts appear below. "
             "Ctrl-C stops everything."
@@ -312,6 +355,6 @@ class Supervisor:
 
     def _stop_children(self) -> None:
         # Stop in pipeline order so each stage can drain what the previous one produced.
-        order = {"ingest": 0, "classify": 1, "sink": 2, "api": 3}
+        order = {"ingest": 0, "listen": 0, "classify": 1, "sink": 2, "api": 3}
         for child in sorted(self.children, key=lambda c: order.get(c.name, 9)):
             child.stop()

@@ -1,47 +1,54 @@
-"""The Mastodon hashtag source: poll tag timelines, produce new statuses to the raw topic.
+"""``ugc ingest mastodon``: one listening job built from :class:`IngestSettings`.
 
-One poll of a hashtag is: fetch (the newest pages the first time; then every page newer than the
-checkpoint, oldest first, by following ``Link: rel="prev"``) → map each status → produce →
-flush → advance the checkpoint. The checkpoint moves only after the broker acknowledged the
-posts, so a crash anywhere means at-least-once, never a gap; sinks are idempotent by
-``post_id``. A failure to fetch leaves the checkpoint where it was and the next poll retries.
+The Mastodon API lives in :mod:`ingest.connectors.mastodon` and the poll loop (fetch →
+normalize → produce → flush → checkpoint) in :class:`~ingest.connectors.runner.PollingRunner`;
+this module only turns the ``UGC_MASTODON_*`` settings into a :class:`JobSpec` whose id is the
+instance's host, so that checkpoints written before the connector framework,
+``("mastodon", host, tag)``, are still found.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from ingest.checkpoint import CheckpointStore
+from ingest.connectors.base import ConfigError, JobSpec, JobStopped, Unavailable
+from ingest.connectors.mastodon import NETWORK, MastodonConnector, make_http_client
+from ingest.connectors.runner import MemoryHealth, PollingRunner
 from ingest.producer import PostSink
 from ingest.settings import IngestSettings
-from ingest.sources.mastodon_api import (
-    MastodonApi,
-    MastodonConfigError,
-    MastodonUnavailable,
-    make_client,
-)
-from ingest.sources.mastodon_status import is_boost, status_to_post
-from ugc.contract import DeadLetter, PoisonMessage, utcnow
+from ugc.contract import DeadLetter, RawPost, utcnow
 
 log = logging.getLogger(__name__)
 
-STAGE = "ingest.mastodon"
-#: Pages fetched per hashtag and poll when catching up; the rest waits for the next poll, so
-#: that one busy hashtag cannot starve the others or hold a huge batch before its checkpoint.
-MAX_PAGES_PER_POLL = 25
+
+def make_client(settings: IngestSettings) -> httpx.Client:
+    """An HTTP client for the configured instance."""
+    return make_http_client(settings.mastodon_base_url, timeout_s=settings.http_timeout_s)
 
 
-class _StopRequested(Exception):
-    """A stop was requested during a wait; the poll is abandoned without a checkpoint."""
+def job_from_settings(settings: IngestSettings) -> JobSpec:
+    """The listening job that ``UGC_MASTODON_*`` describe."""
+    token = settings.mastodon_access_token
+    return JobSpec(
+        job_id=urlsplit(settings.mastodon_base_url).netloc.lower(),
+        network=NETWORK,
+        hashtags=tuple(settings.mastodon_hashtag_list),
+        poll_interval_s=settings.mastodon_poll_interval_s,
+        options={
+            "base_url": settings.mastodon_base_url,
+            "page_limit": settings.mastodon_page_limit,
+            "backfill_pages": settings.mastodon_backfill_pages,
+        },
+        credentials={"access_token": token} if token else {},
+    )
 
 
 class MastodonSource:
@@ -64,171 +71,66 @@ class MastodonSource:
         jitter: Callable[[], float] = random.random,
         stop: threading.Event | None = None,
     ) -> None:
-        self._tags = settings.mastodon_hashtag_list
-        if not self._tags:
-            raise MastodonConfigError("no hashtags to follow: set UGC_MASTODON_HASHTAGS")
-        self._settings = settings
-        self._producer = producer
+        self.job = job_from_settings(settings)
+        if not self.job.hashtags:
+            raise ConfigError("no hashtags to follow: set UGC_MASTODON_HASHTAGS")
         self._owns_client = client is None
         self._client = client if client is not None else make_client(settings)
-        self._checkpoints = checkpoints or CheckpointStore(settings.checkpoint_dir)
-        self._host = urlsplit(settings.mastodon_base_url).netloc.lower()
-        self._now = now
         self._sleep = sleep
         self._stop = stop if stop is not None else threading.Event()
-        self._api = MastodonApi(
-            self._client,
-            access_token=settings.mastodon_access_token,
+        self._sink = _AcknowledgedCount(producer)
+        self.health = MemoryHealth()
+        connector = MastodonConnector.from_job(
+            self.job, client=self._client, now=now, sleep=self._wait, jitter=jitter
+        )
+        self._runner = PollingRunner(
+            self.job,
+            connector,
+            self._sink,
+            checkpoints or CheckpointStore(settings.checkpoint_dir),
+            self.health,
             now=now,
-            sleep=self._wait,
             jitter=jitter,
         )
-        self.produced_total = 0
 
     @property
     def tags(self) -> list[str]:
         """The followed hashtags, normalized."""
-        return list(self._tags)
+        return list(self.job.hashtags)
+
+    @property
+    def produced_total(self) -> int:
+        """Posts the broker acknowledged since this source was made."""
+        return self._sink.acknowledged
 
     def poll_once(self) -> int:
-        """Poll every followed hashtag once; return how many posts were produced.
+        """Poll every followed hashtag once; return how many posts the broker acknowledged.
 
-        A hashtag whose instance is unavailable or answers garbage is logged and skipped (its
-        checkpoint stays, the next poll retries it). Raises :class:`MastodonConfigError` when
-        retrying cannot help, and the producer's error when the broker did not acknowledge.
+        An instance that is unavailable or answers garbage is logged (the checkpoints stay, the
+        next poll retries). Raises :class:`ConfigError` when retrying cannot help, and the
+        producer's error when the broker did not acknowledge.
         """
-        produced = 0
-        seen: set[str] = set()  # a status carrying two followed tags is produced once per poll
-        for tag in self._tags:
-            if self._stop.is_set():
-                break
-            try:
-                produced += self._poll_tag(tag, seen)
-            except MastodonUnavailable as exc:
-                log.warning("#%s on %s: %s; will retry next poll", tag, self._host, exc)
-            except _StopRequested:
-                break
-        self.produced_total += produced
-        return produced
+        before = self._sink.acknowledged
+        try:
+            self._runner.poll_once()
+        except Unavailable as exc:
+            log.warning("poll of %s: %s; will retry next poll", self.job.job_id, exc)
+        except JobStopped:
+            pass
+        return self._sink.acknowledged - before
 
     def run(self, stop_event: threading.Event) -> None:
-        """Poll every ``mastodon_poll_interval_s`` until ``stop_event`` is set.
-
-        Transient trouble (instance down, broker down) is logged and retried at the next poll;
-        only a :class:`MastodonConfigError` ends the loop early, by raising.
-        """
+        """Poll every ``mastodon_poll_interval_s`` (backing off while the instance is down)
+        until ``stop_event`` is set; raise :class:`ConfigError` when retrying cannot help."""
         self._stop = stop_event
-        interval = self._settings.mastodon_poll_interval_s
-        log.info(
-            "following %s on %s every %.0fs",
-            ", ".join(f"#{t}" for t in self._tags),
-            self._host,
-            interval,
-        )
-        while not stop_event.is_set():
-            try:
-                produced = self.poll_once()
-                if produced:
-                    log.info("poll of %s: %d new posts", self._host, produced)
-            except MastodonConfigError:
-                raise
-            except Exception:
-                log.exception("poll of %s failed; retrying in %.0fs", self._host, interval)
-            try:
-                self._wait(interval)
-            except _StopRequested:
-                break
+        self._runner.run(stop_event)
+        if self.health.failing:
+            raise ConfigError(self.health.last_error or "the Mastodon job is failing")
 
     def close(self) -> None:
         """Close the HTTP client if this source created it."""
         if self._owns_client:
             self._client.close()
-
-    def _poll_tag(self, tag: str, seen: set[str]) -> int:
-        key = ("mastodon", self._host, tag)
-        since = self._checkpoints.load(key)
-        statuses = self._fetch_latest(tag) if since is None else self._fetch_newer(tag, since)
-        produced = self._produce(tag, statuses, seen)
-        self._producer.flush()  # raises unless the broker acknowledged everything above
-        newest = _newest_id(statuses, since)
-        if newest is not None and newest != since:
-            self._checkpoints.save(key, newest)
-        return produced
-
-    def _fetch_latest(self, tag: str) -> list[Any]:
-        """First poll of a hashtag: the newest ``mastodon_backfill_pages`` pages."""
-        statuses: list[Any] = []
-        max_id: str | None = None
-        for _ in range(self._settings.mastodon_backfill_pages):
-            page = self._api.tag_timeline(
-                tag, limit=self._settings.mastodon_page_limit, max_id=max_id
-            )
-            statuses.extend(page.statuses)
-            if not page.statuses or page.older_max_id in (None, max_id):
-                break
-            max_id = page.older_max_id
-        return statuses
-
-    def _fetch_newer(self, tag: str, since: str) -> list[Any]:
-        """Every status newer than ``since``, page by page forward in time, until a page is
-        empty (a page shorter than ``limit`` does not prove the end: filters shorten pages)."""
-        statuses: list[Any] = []
-        min_id = since
-        for _ in range(MAX_PAGES_PER_POLL):
-            page = self._api.tag_timeline(
-                tag, limit=self._settings.mastodon_page_limit, min_id=min_id
-            )
-            if not page.statuses:
-                return statuses
-            statuses.extend(page.statuses)
-            cursor = page.newer_min_id
-            # Without a cursor that moves forward, stop here: the checkpoint still advances to
-            # the newest status seen, so the next poll resumes from there without a gap.
-            if cursor is None or _id_order(cursor) <= _id_order(min_id):
-                log.warning(
-                    "#%s on %s: no forward cursor past %s; the next poll goes on from here",
-                    tag,
-                    self._host,
-                    min_id,
-                )
-                return statuses
-            min_id = cursor
-        log.info(
-            "#%s on %s: more than %d new pages; the rest comes next poll",
-            tag,
-            self._host,
-            MAX_PAGES_PER_POLL,
-        )
-        return statuses
-
-    def _produce(self, tag: str, statuses: list[Any], seen: set[str]) -> int:
-        collected_at = self._now()
-        produced = 0
-        # Oldest first, so that the topic reads in the order the posts were written.
-        for raw in sorted(statuses, key=lambda s: _id_order(_status_id(s) or "")):
-            if is_boost(raw):
-                continue
-            native_id = _status_id(raw)
-            if native_id is not None:
-                if native_id in seen:
-                    continue
-                seen.add(native_id)
-            try:
-                post = status_to_post(raw, tag=tag, followed=self._tags, collected_at=collected_at)
-            except PoisonMessage as exc:
-                self._dead_letter(raw, native_id, exc.reason)
-                continue
-            self._producer.send(post)
-            produced += 1
-        return produced
-
-    def _dead_letter(self, raw: Any, native_id: str | None, reason: str) -> None:
-        log.warning("status %s on %s dead-lettered: %s", native_id, self._host, reason)
-        original = json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode()
-        key = f"mastodon:{native_id}".encode() if native_id is not None else None
-        self._producer.send_dead_letter(
-            DeadLetter.for_message(reason=reason, stage=STAGE, original=original, key=key)
-        )
 
     def _wait(self, seconds: float) -> None:
         if self._sleep is not None:
@@ -236,23 +138,25 @@ class MastodonSource:
         else:
             self._stop.wait(seconds)
         if self._stop.is_set():
-            raise _StopRequested
+            raise JobStopped
 
 
-def _status_id(raw: Any) -> str | None:
-    native_id = raw.get("id") if isinstance(raw, dict) else None
-    return native_id if isinstance(native_id, str) and native_id else None
+class _AcknowledgedCount:
+    """A :class:`PostSink` that counts the posts of every flush the broker acknowledged."""
 
+    def __init__(self, inner: PostSink) -> None:
+        self._inner = inner
+        self._pending = 0
+        self.acknowledged = 0
 
-def _id_order(native_id: str) -> tuple[int, str]:
-    """Mastodon ids are decimal strings of unequal length: order by length, then by text."""
-    return len(native_id), native_id
+    def send(self, post: RawPost) -> None:
+        self._inner.send(post)
+        self._pending += 1
 
+    def send_dead_letter(self, dead_letter: DeadLetter) -> None:
+        self._inner.send_dead_letter(dead_letter)
 
-def _newest_id(statuses: Iterable[Any], since: str | None) -> str | None:
-    """The newest status id among ``statuses`` and ``since`` (boosts and bad statuses count:
-    they were handled, so the checkpoint may pass them)."""
-    ids = [i for i in map(_status_id, statuses) if i is not None]
-    if since is not None:
-        ids.append(since)
-    return max(ids, key=_id_order, default=None)
+    def flush(self, timeout: float | None = None) -> None:
+        pending, self._pending = self._pending, 0
+        self._inner.flush(timeout)
+        self.acknowledged += pending

@@ -1,4 +1,5 @@
-"""The Mastodon hashtag source against a fake instance that speaks the documented API."""
+"""``ugc ingest mastodon``'s source (settings → job → runner + connector) against a fake
+instance that speaks the documented API."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from ingest.checkpoint import CheckpointStore
+from ingest.connectors.base import AuthFailed, ConfigError
 from ingest.producer import DeliveryFailed
 from ingest.settings import IngestSettings
 from ingest.sources.mastodon import MastodonSource
-from ingest.sources.mastodon_api import MastodonConfigError
 from tests.ingest.fake_mastodon import (
     RICH_CONTENT,
     RICH_TEXT,
@@ -22,6 +23,7 @@ from tests.ingest.fake_mastodon import (
     make_status,
 )
 from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
+from tests.ingest.test_runner import ClockedStop
 from ugc.contract import Platform
 
 
@@ -225,7 +227,7 @@ def test_content_warning_is_part_of_the_text(
     assert producer.posts[0].text == "Spoilers: season finale\n\nWhat an ending"
 
 
-def test_hashtags_are_the_polled_one_plus_other_followed_ones_and_produced_once_per_poll(
+def test_hashtags_are_the_polled_one_then_the_status_tags_and_produced_once_per_poll(
     server: FakeMastodon, producer: RecordingProducer, clock: FakeClock, checkpoint_dir: Path
 ) -> None:
     source = make_source(server, producer, clock, checkpoint_dir, hashtags="#Brand, brandsale")
@@ -235,7 +237,7 @@ def test_hashtags_are_the_polled_one_plus_other_followed_ones_and_produced_once_
     assert source.poll_once() == 2
 
     by_id = {post.native_id: post for post in producer.posts}
-    assert by_id[both["id"]].hashtags == ["brand", "brandsale"]
+    assert by_id[both["id"]].hashtags == ["brand", "brandsale", "shoes"]
     assert checkpoint(checkpoint_dir, "brandsale") is not None
 
 
@@ -352,7 +354,7 @@ def test_not_found_is_a_configuration_error_that_says_what_to_check(
 ) -> None:
     server.not_found_next()
 
-    with pytest.raises(MastodonConfigError, match=r"404.*Record not found.*UGC_MASTODON_BASE_URL"):
+    with pytest.raises(ConfigError, match=r"404.*Record not found.*UGC_MASTODON_BASE_URL"):
         source.poll_once()
 
 
@@ -363,7 +365,7 @@ def test_instance_requiring_login_asks_for_a_token_and_the_token_is_sent(
     server.post_many(1)
 
     anonymous = make_source(server, producer, clock, checkpoint_dir)
-    with pytest.raises(MastodonConfigError, match=r"401.*UGC_MASTODON_ACCESS_TOKEN"):
+    with pytest.raises(AuthFailed, match=r"401.*UGC_MASTODON_ACCESS_TOKEN"):
         anonymous.poll_once()
 
     authenticated = make_source(server, producer, clock, checkpoint_dir, access_token="s3cret")
@@ -408,7 +410,7 @@ def test_run_survives_transient_errors_and_returns_when_stopped(
     source = make_source(server, producer, clock, checkpoint_dir, poll_interval_s=30)
     ids = server.post_many(2)
     server.fail_next(503, times=5)  # the whole first poll fails
-    stop = threading.Event()
+    stop = ClockedStop(clock)
     clock.on_sleep = lambda: stop.set() if clock.sleeps.count(30) == 2 else None
 
     source.run(stop)
@@ -420,7 +422,7 @@ def test_run_survives_transient_errors_and_returns_when_stopped(
 def test_run_stops_on_a_configuration_error(server: FakeMastodon, source: MastodonSource) -> None:
     server.not_found_next()
 
-    with pytest.raises(MastodonConfigError):
+    with pytest.raises(ConfigError, match="Record not found"):
         source.run(threading.Event())
 
 

@@ -3,11 +3,14 @@
 Only the fields the contract needs are declared; anything else in the status is ignored, so a
 newer Mastodon adding fields changes nothing. A status that does not fit raises
 :class:`~ugc.contract.PoisonMessage` with a reason a person can act on.
+
+Hashtags come from the status' own ``tags`` and from its text (a remote server's ``tags`` can
+be incomplete), after the polled hashtag, which is always first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
 from datetime import datetime
 from typing import Any, Literal, get_args
 
@@ -27,6 +30,9 @@ from ugc.contract import (
 
 MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
 _MEDIA_TYPES: frozenset[str] = frozenset(get_args(MediaType))
+# As Mastodon finds them: `#` not glued to a word, a path or an entity, and at least one letter
+# in the name (`#1` is not a hashtag).
+_TEXT_HASHTAG = re.compile(r"(?<![\w/#&])#(\w*[^\W\d_]\w*)")
 
 
 class _Status(BaseModel):
@@ -73,23 +79,20 @@ def is_boost(raw: Any) -> bool:
     return isinstance(raw, dict) and raw.get("reblog") is not None
 
 
-def status_to_post(
-    raw: Any, *, tag: str, followed: Collection[str], collected_at: datetime
-) -> RawPost:
-    """Map one status found on the timeline of ``tag``; ``followed`` are all followed hashtags,
-    of which the post lists those it carries (the polled one first)."""
+def status_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
+    """Map one status found on the timeline of ``tag`` (listed first among its hashtags)."""
     try:
         status = MastodonStatus.model_validate(raw)
     except ValidationError as exc:
         raise PoisonMessage(f"invalid Mastodon status: {summarize_validation_error(exc)}") from None
-    carried = (normalize_hashtag(t.name) for t in status.tags)
+    text = _text(status)
     try:
         return RawPost(
             platform=Platform.MASTODON,
             native_id=status.id,
             post_id=f"{Platform.MASTODON.value}:{status.id}",
-            hashtags=[tag, *(name for name in carried if name in followed)],
-            text=_text(status),
+            hashtags=[tag, *(t.name for t in status.tags), *text_hashtags(text)],
+            text=text,
             author=Author(
                 id=status.account.id,
                 handle=status.account.acct,
@@ -112,6 +115,11 @@ def status_to_post(
         raise PoisonMessage(
             f"Mastodon status does not fit RawPost: {summarize_validation_error(exc)}"
         ) from None
+
+
+def text_hashtags(text: str) -> list[str]:
+    """The hashtags written in plain text, normalized, in order of appearance."""
+    return [normalize_hashtag(name) for name in _TEXT_HASHTAG.findall(text)]
 
 
 def _text(status: MastodonStatus) -> str:

@@ -1,0 +1,309 @@
+"""A fake X API v2 that serves recent search as ``../shared/PLATFORMS.md`` documents.
+
+``GET /2/tweets/search/recent``: ``query`` (``#tag``, ``-is:retweet``), ``max_results`` (10 to
+100, else a 400 problem), ``since_id`` / ``until_id`` (both exclusive), ``next_token`` (opaque,
+newest first); ``includes.users`` / ``includes.media`` for the page's tweets; ``meta`` with
+``newest_id``, ``oldest_id``, ``result_count`` and ``next_token`` only when more is left; an empty
+result has no ``data`` (nor ``includes``) at all. ``x-rate-limit-*`` headers (epoch reset) with
+a budget that runs down and a 429 in either of X's two body shapes. A wrong bearer token gets
+the problem+json 401. Faults are scripted per request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+SEARCH_PATH = "/2/tweets/search/recent"
+# Ids cross from 18 to 19 digits after a few tweets: compared as text, "99…" > "100…".
+FIRST_ID = 999_999_999_999_999_996
+CREATED_AT = datetime(2025, 3, 1, 11, 0)
+
+Fault = Callable[[httpx.Request], httpx.Response]
+
+RATE_LIMIT_BODIES: dict[str, dict[str, Any]] = {
+    "errors": {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
+    "problem": {
+        "title": "Too Many Requests",
+        "detail": "Too Many Requests",
+        "type": "about:blank",
+        "status": 429,
+    },
+}
+UNAUTHORIZED = {
+    "title": "Unauthorized",
+    "type": "about:blank",
+    "status": 401,
+    "detail": "Unauthorized",
+}
+CLIENT_FORBIDDEN = {
+    "client_id": "27003345",
+    "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys "
+    "and tokens from a Twitter developer App that is attached to a Project.",
+    "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+    "title": "Client Forbidden",
+    "required_enrollment": "Appropriate Level of API Access",
+    "reason": "client-not-enrolled",
+    "type": "https://api.twitter.com/2/problems/client-forbidden",
+}
+
+
+def make_user(
+    *, id: str = "2244994945", username: str = "alice", name: str = "Alice", followers: int = 120
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "username": username,
+        "name": name,
+        "public_metrics": {
+            "followers_count": followers,
+            "following_count": 3,
+            "tweet_count": 42,
+            "listed_count": 0,
+        },
+    }
+
+
+def make_media(
+    *, key: str = "3_1", type: str = "photo", alt_text: str | None = "A red shoe"
+) -> dict[str, Any]:
+    media: dict[str, Any] = {"media_key": key, "type": type}
+    if type == "photo":
+        media["url"] = f"https://pbs.twimg.com/media/{key}.jpg"
+    else:  # videos and GIFs only have a still
+        media["preview_image_url"] = f"https://pbs.twimg.com/ext_tw_video_thumb/{key}.jpg"
+    if alt_text is not None:
+        media["alt_text"] = alt_text
+    return media
+
+
+class FakeX:
+    """Recent search over published tweets, served through :meth:`transport`."""
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        base_url: str = "https://api.x.com",
+        bearer_token: str = "x-test-bearer",
+        rate_limit: int = 450,
+        window_s: float = 900.0,
+    ) -> None:
+        self.base_url = base_url
+        self.bearer_token = bearer_token
+        self.tweets: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.media: dict[str, dict[str, Any]] = {}
+        self.requests: list[httpx.Request] = []
+        self.responses: list[int] = []
+        self._now = now
+        self._rate_limit = rate_limit
+        self._window = timedelta(seconds=window_s)
+        self._remaining = rate_limit
+        self._reset_at = now() + self._window
+        self.rate_limit_shape = "errors"
+        self._faults: deque[Fault] = deque()
+        self._tokens: dict[str, int] = {}  # next_token -> the id the next page starts below
+        self._next_id = FIRST_ID
+
+    # --- content -------------------------------------------------------------------------
+
+    def post(
+        self,
+        *,
+        tags: Iterable[str] = ("brand",),
+        text: str | None = None,
+        user: dict[str, Any] | None = None,
+        media: Iterable[dict[str, Any]] = (),
+        lang: str = "en",
+        retweet_of: str | None = None,
+        metrics: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Publish a tweet (newest so far); hashtags go to the text and to ``entities``."""
+        self._next_id += 1
+        tweet_id = str(self._next_id)
+        tags = list(tags)
+        if text is None:
+            text = "Loving my new shoes " + " ".join(f"#{t}" for t in tags)
+        if retweet_of is not None:
+            text = f"RT @bob: {text}"
+        author = user or make_user()
+        self.users[author["id"]] = author
+        media = list(media)
+        for item in media:
+            self.media[item["media_key"]] = item
+        tweet: dict[str, Any] = {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author["id"],
+            "created_at": (CREATED_AT + timedelta(seconds=len(self.tweets))).strftime(
+                "%Y-%m-%dT%H:%M:%S.000Z"
+            ),
+            "lang": lang,
+            "edit_history_tweet_ids": [tweet_id],
+            "public_metrics": metrics
+            or {"retweet_count": 3, "reply_count": 2, "like_count": 5, "quote_count": 1},
+            "entities": {"hashtags": _entities(text)} if tags else {},
+        }
+        if media:
+            tweet["attachments"] = {"media_keys": [m["media_key"] for m in media]}
+        if retweet_of is not None:
+            tweet["referenced_tweets"] = [{"type": "retweeted", "id": retweet_of}]
+        self.tweets.append(tweet)
+        return tweet
+
+    def post_many(self, count: int, **fields: Any) -> list[str]:
+        return [self.post(**fields)["id"] for _ in range(count)]
+
+    # --- scripted faults, consumed one per request -----------------------------------------
+
+    def fail_next(self, status: int = 503, *, times: int = 1) -> None:
+        body = {"title": "Service Unavailable", "detail": "Service Unavailable", "status": status}
+        for _ in range(times):
+            self._faults.append(lambda _: httpx.Response(status, json=body))
+
+    def drop_connection_next(self) -> None:
+        def fault(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        self._faults.append(fault)
+
+    def malform_next(self, body: bytes = b"<html>Over capacity</html>") -> None:
+        self._faults.append(lambda _: httpx.Response(200, content=body))
+
+    def respond_next(self, status: int, body: dict[str, Any]) -> None:
+        self._faults.append(
+            lambda _: httpx.Response(status, json=body, headers=self._rate_headers())
+        )
+
+    def spend_rate_limit(self, *, reset_in_s: float, shape: str = "errors") -> None:
+        """Someone else on this app spent the budget: the next request gets a 429."""
+        self._remaining = 0
+        self._reset_at = self._now() + timedelta(seconds=reset_in_s)
+        self.rate_limit_shape = shape
+
+    # --- the HTTP side ---------------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=self.transport())
+
+    @property
+    def search_params(self) -> list[dict[str, str]]:
+        return [dict(r.url.params) for r in self.requests]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        response = self._respond(request)
+        self.responses.append(response.status_code)
+        return response
+
+    def _respond(self, request: httpx.Request) -> httpx.Response:
+        if self._faults:
+            return self._faults.popleft()(request)
+        if request.headers.get("Authorization") != f"Bearer {self.bearer_token}":
+            return httpx.Response(401, json=UNAUTHORIZED)
+        if self._now() >= self._reset_at:
+            self._remaining = self._rate_limit
+            self._reset_at = self._now() + self._window
+        if self._remaining <= 0:
+            shape = RATE_LIMIT_BODIES[self.rate_limit_shape]
+            return httpx.Response(429, json=shape, headers=self._rate_headers())
+        self._remaining -= 1
+        headers = self._rate_headers()
+        if request.method != "GET" or request.url.path != SEARCH_PATH:
+            return httpx.Response(
+                404, json={"title": "Not Found Error", "status": 404}, headers=headers
+            )
+        params = request.url.params
+        max_results = int(params.get("max_results", "10"))
+        if not 10 <= max_results <= 100:
+            return httpx.Response(
+                400,
+                json=_invalid(f"max_results [{max_results}] is not between 10 and 100"),
+                headers=headers,
+            )
+        matching = self._search(params)
+        if "next_token" in params:
+            below = self._tokens.get(params["next_token"])
+            if below is None:
+                return httpx.Response(
+                    400, json=_invalid("next_token is not valid"), headers=headers
+                )
+            matching = [t for t in matching if int(t["id"]) < below]
+        page, rest = matching[:max_results], matching[max_results:]
+        if not page:
+            return httpx.Response(200, json={"meta": {"result_count": 0}}, headers=headers)
+        meta: dict[str, Any] = {
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
+            "result_count": len(page),
+        }
+        if rest:
+            token = f"b26v89c19zqg8o3fo{len(self._tokens):08x}"
+            self._tokens[token] = int(page[-1]["id"])
+            meta["next_token"] = token
+        body: dict[str, Any] = {"data": page, "includes": self._includes(page), "meta": meta}
+        return httpx.Response(200, content=json.dumps(body).encode(), headers=headers)
+
+    def _search(self, params: httpx.QueryParams) -> list[dict[str, Any]]:
+        terms = params.get("query", "").split()
+        wanted = {t[1:].casefold() for t in terms if t.startswith("#")}
+        no_retweets = "-is:retweet" in terms
+        found = []
+        for tweet in self.tweets:
+            tags = {h["tag"].casefold() for h in tweet.get("entities", {}).get("hashtags", [])}
+            if not wanted <= tags:
+                continue
+            if no_retweets and tweet.get("referenced_tweets"):
+                continue
+            if "since_id" in params and int(tweet["id"]) <= int(params["since_id"]):
+                continue
+            if "until_id" in params and int(tweet["id"]) >= int(params["until_id"]):
+                continue
+            found.append(tweet)
+        return sorted(found, key=lambda t: int(t["id"]), reverse=True)
+
+    def _includes(self, page: list[dict[str, Any]]) -> dict[str, Any]:
+        users = {
+            t["author_id"]: self.users[t["author_id"]] for t in page if t["author_id"] in self.users
+        }
+        keys = [k for t in page for k in t.get("attachments", {}).get("media_keys", [])]
+        includes: dict[str, Any] = {"users": list(users.values())}
+        media = [self.media[k] for k in dict.fromkeys(keys) if k in self.media]
+        if media:
+            includes["media"] = media
+        return includes
+
+    def _rate_headers(self) -> dict[str, str]:
+        return {
+            "x-rate-limit-limit": str(self._rate_limit),
+            "x-rate-limit-remaining": str(max(self._remaining, 0)),
+            "x-rate-limit-reset": str(int(self._reset_at.timestamp())),
+        }
+
+
+def _entities(text: str) -> list[dict[str, Any]]:
+    """``entities.hashtags`` as X computes them: positions in the text, ``tag`` without ``#``,
+    and only tags with a letter (``#1`` is not one)."""
+    return [
+        {"start": m.start(), "end": m.end(), "tag": m.group(1)}
+        for m in re.finditer(r"(?<!\w)#(\w*[^\W\d_]\w*)", text)
+    ]
+
+
+def _invalid(message: str) -> dict[str, Any]:
+    return {
+        "errors": [{"parameters": {}, "message": message}],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }

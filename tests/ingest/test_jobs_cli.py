@@ -1,0 +1,251 @@
+"""``ugc ingest add|list|networks|backfill|run``: listening jobs from the command line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from curation_api.listening import service
+from curation_api.models import JobStatus
+from ingest.cli import ingest
+from ingest.credentials import CredentialResolver
+from ingest.jobs.store import JobStore
+from tests.conftest import wait_until
+from tests.ingest.jobs_fakes import VALID_TOKEN, fake_network, migrated_sqlite_url, new_feed
+from tests.ingest.restart_harness import read_post_ids
+from ugc.broker import create_topics
+from ugc.settings import KafkaSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with fake_network():
+        yield migrated_sqlite_url(tmp_path)
+
+
+def invoke(database_url: str, *args: str, **env: str) -> Result:
+    return CliRunner().invoke(
+        ingest,
+        list(args),
+        env={"UGC_DATABASE_URL": database_url, "UGC_CRED_GOOD_TOKEN": VALID_TOKEN, **env},
+    )
+
+
+def jobs(database_url: str) -> list[service.JobRead]:
+    store = JobStore.connect(database_url)
+    try:
+        with store.session() as session:
+            return service.list_jobs(session, CredentialResolver()).items
+    finally:
+        store.close()
+
+
+def test_add_stores_a_job_that_list_shows_with_its_health(database_url: str) -> None:
+    feed = new_feed()
+    added = invoke(
+        database_url,
+        "add",
+        "fakenet",
+        "--hashtag",
+        "#Brand",
+        "--hashtag",
+        "sale",
+        "--credentials",
+        "good",
+        "--interval",
+        "30",
+        "--option",
+        f"feed={feed.name}",
+        "--option",
+        "backfill_pages=3",
+    )
+
+    assert added.exit_code == 0, added.output
+    assert added.output.strip() == "job 1: fakenet #brand #sale (every 30s)"
+    (job,) = jobs(database_url)
+    assert job.options == {"feed": feed.name, "backfill_pages": 3}
+    assert job.credentials_ref == "good" and job.poll_interval_s == 30
+
+    listed = invoke(database_url, "list")
+    assert listed.exit_code == 0, listed.output
+    header, row = listed.output.strip().splitlines()
+    assert header.split()[:5] == ["ID", "NETWORK", "MODE", "ACTIVE", "STATUS"]
+    assert row.split()[:7] == ["1", "fakenet", "poll", "yes", "pending", "#brand", "#sale"]
+    assert "never" in row and VALID_TOKEN not in listed.output
+
+
+def test_add_says_which_credentials_are_still_missing(database_url: str) -> None:
+    result = invoke(database_url, "add", "fakenet", "--hashtag", "brand", "--option", "feed=f")
+
+    assert result.exit_code == 0
+    assert "missing credentials: token" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["add", "tiktok", "--hashtag", "brand"], "not available to brands"),
+        (["add", "myspace", "--hashtag", "brand"], "choose one of"),
+        (["add", "fakenet", "--hashtag", "brand", "--option", "colour=blue"], "no option colour"),
+        (["add", "fakenet", "--hashtag", "brand", "--option", "colour"], "not KEY=VALUE"),
+        (["add", "fakenet", "--hashtag", "#"], "at least one non-empty hashtag"),
+        (["add", "fakenet", "--hashtag", "b", "--interval", "1"], "poll_interval_s"),
+    ],
+)
+def test_add_refuses_a_job_the_network_cannot_run(
+    database_url: str, args: list[str], says: str
+) -> None:
+    result = invoke(database_url, *args)
+
+    assert result.exit_code != 0
+    assert says in result.output
+    assert jobs(database_url) == []
+
+
+def test_list_without_jobs_says_how_to_add_one(database_url: str) -> None:
+    result = invoke(database_url, "list")
+
+    assert result.exit_code == 0
+    assert "ugc ingest add NETWORK --hashtag TAG" in result.output
+
+
+def test_commands_on_a_database_never_migrated_say_to_migrate(tmp_path: Path) -> None:
+    result = invoke(f"sqlite:///{tmp_path / 'empty.db'}", "list")
+
+    assert result.exit_code == 1
+    assert "ugc db upgrade" in result.output
+
+
+def test_networks_lists_credentials_options_and_why_tiktok_is_missing() -> None:
+    result = CliRunner().invoke(ingest, ["networks"])
+
+    assert result.exit_code == 0, result.output
+    assert "mastodon: poll or stream (default poll)" in result.output
+    assert "x: poll (default poll)" in result.output
+    assert "credentials bearer_token" in result.output
+    assert "--option base_url=" in result.output
+    assert "tiktok: not supported" in result.output and "non-profit researchers" in result.output
+
+
+@pytest.mark.broker
+def test_backfill_takes_the_history_without_moving_the_job_positions(
+    database_url: str, broker: str
+) -> None:
+    create_topics(KafkaSettings(kafka_bootstrap_servers=broker))
+    feed = new_feed()
+    tag = f"history{os.getpid()}{feed.name}"
+    published = feed.publish(tag, 4)
+    invoke(database_url, "add", "fakenet", "--hashtag", tag, "--credentials", "good",
+           "--option", f"feed={feed.name}")  # fmt: skip
+
+    result = invoke(
+        database_url, "backfill", "1", "--pages", "2", UGC_KAFKA_BOOTSTRAP_SERVERS=broker
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(f"backfill: 4 posts from job 1 (fakenet #{tag})")
+    assert feed.options_seen[-1]["backfill_pages"] == 2
+    assert feed.fetches == [(tag, None)]
+    store = JobStore.connect(database_url)
+    try:
+        assert store.positions(1).load(("fakenet", "1", tag)) is None
+    finally:
+        store.close()
+    from ingest.connectors.base import JobSpec
+
+    on_topic = read_post_ids(broker, JobSpec("1", "fakenet", (tag,)))
+    assert sorted(set(on_topic)) == sorted(published)
+
+
+def test_backfill_of_an_unknown_job_or_without_credentials_explains(database_url: str) -> None:
+    missing = invoke(database_url, "backfill", "7")
+    invoke(database_url, "add", "fakenet", "--hashtag", "brand", "--option", "feed=f")
+    no_token = invoke(database_url, "backfill", "1")
+
+    assert missing.exit_code == 1 and "no listening job 7" in missing.output
+    assert no_token.exit_code == 1 and "credentials reference" in no_token.output
+
+
+@pytest.mark.broker
+def test_run_serves_the_jobs_until_sigterm_then_exits_cleanly(
+    database_url: str, broker: str, tmp_path: Path
+) -> None:
+    tag = f"running{os.getpid()}"
+    added = invoke(database_url, "add", "fakenet", "--hashtag", tag, "--credentials", "good",
+                   "--option", "feed=subprocess-feed", "--option", "preload=2")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    log_path = tmp_path / "run.log"
+    script = (
+        "from tests.ingest.jobs_fakes import fake_network\n"
+        "from ingest.cli import ingest\n"
+        "with fake_network():\n"
+        "    ingest(['run', '--reload-interval', '0.2'])\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "UGC_KAFKA_BOOTSTRAP_SERVERS": broker,
+        "UGC_DATABASE_URL": database_url,
+        "UGC_CRED_GOOD_TOKEN": VALID_TOKEN,
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=log
+        )
+        try:
+            healthy = wait_until(
+                lambda: [j for j in jobs(database_url) if j.health.status is JobStatus.OK],
+                timeout=60,
+                message="the job to report a successful poll",
+            )
+            process.send_signal(signal.SIGTERM)
+            stdout, _ = process.communicate(timeout=60)
+        finally:
+            process.kill()
+
+    logged = log_path.read_text()
+    assert process.returncode == 0, logged
+    assert b"ingest run: stopped" in stdout
+    assert healthy[0].health.posts_collected == 2
+    assert f"job 1 (fakenet #{tag}): starting" in logged
+    assert VALID_TOKEN not in logged
+
+
+def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(tmp_path: Path) -> None:
+    from ugc.up import Supervisor, UpOptions
+
+    options = UpOptions(
+        data_dir=tmp_path,
+        port=8000,
+        partitions=1,
+        api_key="k",
+        replay_file=None,
+        rate=0,
+        mastodon="https://social.example",
+        hashtags=["coffee", "tea"],
+    )
+    supervisor = Supervisor(options)
+    url = migrated_sqlite_url(tmp_path)
+
+    assert supervisor._ensure_mastodon_job(url)
+    assert supervisor._ensure_mastodon_job(url)  # a second `ugc up` reuses the job
+
+    (job,) = jobs(url)
+    assert (job.network, job.hashtags, job.options) == (
+        "mastodon",
+        ["coffee", "tea"],
+        {"base_url": "https://social.example"},
+    )
+    names = [name for name, _ in supervisor._child_commands()]
+    assert "listen" in names and "ingest" not in names  # no demo replay
+    demo = Supervisor(UpOptions(**{**options.__dict__, "mastodon": None, "hashtags": []}))
+    assert {"listen", "ingest"} <= {name for name, _ in demo._child_commands()}

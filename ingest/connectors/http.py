@@ -276,9 +276,7 @@ class ApiClient:
             self.current_backoff_s = wait
             self._sleep(wait)
 
-    def _explain(
-        self, method: str, url: str, response: httpx.Response, message: str | None
-    ) -> str:
+    def _explain(self, method: str, url: str, response: httpx.Response, message: str | None) -> str:
         return (
             f"{self.network} answered {response.status_code} to {method} {_path(url)}: "
             f"{message or response.reason_phrase}"

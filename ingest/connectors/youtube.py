@@ -1,0 +1,307 @@
+"""The YouTube connector: ``search.list`` for ``#tag``, newest first, within a daily unit quota.
+
+A search costs 100 of the project's 10,000 daily units, so every call is counted first by
+:class:`~ingest.connectors.youtube_quota.QuotaLedger`; a call that would overspend is not made
+and :class:`BudgetExhausted` tells the job to wait for midnight Pacific time (also when YouTube
+itself answers ``quotaExceeded``, a 403 that is not a credentials problem).
+
+Position (:mod:`~ingest.connectors.youtube_position`): the newest ``publishedAt`` produced and
+the ids published at that instant (``publishedAfter`` is inclusive, so those come back and are
+dropped). Results come newest first, so a poll that stops early (the page cap, the quota) has
+the newest videos but not the oldest new ones: the position then also holds a ceiling
+(``before``: the oldest ``publishedAt`` fetched) and the next fetch reads
+``publishedAfter``..``publishedBefore`` until that window is drained, and only then moves
+``after`` up to the newest video seen (``top``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ingest.connectors.base import (
+    AuthFailed,
+    Budget,
+    BudgetExhausted,
+    ConfigError,
+    FetchResult,
+    JobSpec,
+    MalformedResponse,
+)
+from ingest.connectors.http import RETRY, USER_AGENT, ApiClient, Verdict, json_error_message
+from ingest.connectors.youtube_position import Instant, Position, newest, oldest
+from ingest.connectors.youtube_quota import SEARCH_COST, QuotaLedger, next_pacific_midnight
+from ingest.connectors.youtube_video import video_id, video_to_post
+from ingest.html_text import html_to_text
+from ugc.contract import Platform, RawPost, utcnow
+
+log = logging.getLogger(__name__)
+
+NETWORK = Platform.YOUTUBE.value
+REQUIRED_CREDENTIALS: tuple[str, ...] = ("api_key",)
+DEFAULT_BASE_URL = "https://www.googleapis.com"
+OPTIONS: dict[str, str] = {
+    "base_url": f"YouTube Data API host (default {DEFAULT_BASE_URL}).",
+    "daily_quota": "Units per day of the key's project (default 10000; a search costs 100).",
+    "max_results": "Videos per search page, 1 to 50 (default 50).",
+    "max_pages": "Search pages per fetch before the rest waits for the next one (default 5).",
+    "backfill_pages": "Pages of history read on the very first poll of a hashtag (default 1).",
+    "state_dir": "Directory of the quota ledger, one per API key (default .ugc/state).",
+}
+SEARCH_PATH = "/youtube/v3/search"
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID"})
+#: Pages of already-produced videos read past the page cap before a fetch gives up.
+MAX_STALE_PAGES = 10
+
+
+class YouTubeConnector:
+    """Polls YouTube search for each hashtag of a job, one API key's quota at a time."""
+
+    network = NETWORK
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        api_key: str,
+        quota: QuotaLedger,
+        hashtag_count: int = 1,
+        base_url: str = DEFAULT_BASE_URL,
+        max_results: int = 50,
+        max_pages: int = 5,
+        backfill_pages: int = 1,
+        now: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], object] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._key = api_key
+        self._quota = quota
+        self._hashtag_count = hashtag_count
+        self._url = base_url.rstrip("/") + SEARCH_PATH
+        self._max_results = max_results
+        self._max_pages = max_pages
+        self._backfill_pages = backfill_pages
+        self._now = now
+        self._api = ApiClient(
+            client,
+            network=NETWORK,
+            error_message=_error_message,
+            classify=self._classify,
+            now=now,
+            sleep=sleep,
+            jitter=jitter,
+        )
+
+    def __repr__(self) -> str:
+        return f"YouTubeConnector(url={self._url!r})"  # never the key
+
+    @classmethod
+    def from_job(
+        cls,
+        job: JobSpec,
+        *,
+        client: httpx.Client | None = None,
+        now: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], object] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> YouTubeConnector:
+        """Build from a listening job; warns when its poll interval outruns the quota."""
+        api_key = job.credentials.get("api_key", "").strip()
+        if not api_key:
+            raise ConfigError("youtube: the job needs the api_key credential")
+        options = job.options
+        max_results = _integer(options, "max_results", 50)
+        if max_results > 50:
+            raise ConfigError(f"youtube: max_results is at most 50, got {max_results}")
+        connector = cls(
+            client or httpx.Client(timeout=10.0, headers={"User-Agent": USER_AGENT}),
+            api_key=api_key,
+            quota=QuotaLedger(
+                Path(str(options.get("state_dir") or ".ugc/state")),
+                api_key,
+                daily_quota=_integer(options, "daily_quota", 10_000),
+                now=now,
+            ),
+            hashtag_count=max(1, len(job.hashtags)),
+            base_url=str(options.get("base_url") or DEFAULT_BASE_URL),
+            max_results=max_results,
+            max_pages=_integer(options, "max_pages", 5),
+            backfill_pages=_integer(options, "backfill_pages", 1),
+            now=now,
+            sleep=sleep,
+            jitter=jitter,
+        )
+        safe = connector.min_poll_interval_s()
+        if job.poll_interval_s < safe:
+            log.warning(
+                "job %s: polling %d YouTube hashtags every %.0fs would spend the daily quota "
+                "early; every %.0fs or more spreads it over the day",
+                job.job_id,
+                len(job.hashtags),
+                job.poll_interval_s,
+                safe,
+            )
+        return connector
+
+    def min_poll_interval_s(self) -> float:
+        """The shortest poll interval that spreads the daily quota over 24 h (one search page
+        per hashtag and poll; other jobs on the same key need their share on top)."""
+        polls_per_day = self._quota.daily_quota / (SEARCH_COST * self._hashtag_count)
+        return 86_400.0 / polls_per_day if polls_per_day > 0 else float("inf")
+
+    # --- PollingConnector -------------------------------------------------------------------
+
+    def fetch(self, tag: str, position: str | None) -> FetchResult:
+        """Videos with ``#tag`` published since ``position`` (the newest pages on a first poll)."""
+        state = Position.parse(position)
+        if state is None:
+            items, _ = self._search(tag, {}, pages=self._backfill_pages)
+            # Nothing yet: listen from now on, or a burst before the next poll would be cut
+            # to the newest pages again.
+            now = Instant(self._now().strftime("%Y-%m-%dT%H:%M:%SZ"), set())
+            return FetchResult(items, Position(after=newest(items) or now).encode())
+        window = {"publishedAfter": state.after.at}
+        if state.before is not None:
+            window["publishedBefore"] = state.before.at
+        known = state.after.ids | (state.before.ids if state.before is not None else set())
+        found, drained = self._search(tag, window, pages=self._max_pages, known=known)
+        items = [item for item in found if video_id(item) not in known]
+        top = state.top or newest(found)
+        if drained:
+            after = top if top is not None else state.after
+            return FetchResult(items, Position(after=after).encode())
+        bottom = oldest(found)
+        if bottom is None:
+            return FetchResult(items, None)
+        if state.before is not None and bottom.instant == state.before.instant:
+            bottom = Instant(bottom.at, bottom.ids | state.before.ids)
+        ceiling = Position(after=state.after, top=top, before=bottom)
+        return FetchResult(items, ceiling.encode(), more=True)
+
+    def normalize(self, item: Any, tag: str, collected_at: datetime) -> RawPost | None:
+        return video_to_post(item, tag=tag, collected_at=collected_at)
+
+    def item_key(self, item: Any) -> str | None:
+        return video_id(item)
+
+    def budget(self) -> Budget | None:
+        return self._quota.budget()
+
+    def close(self) -> None:
+        self._api.client.close()
+
+    # --- the API ------------------------------------------------------------------------------
+
+    def _search(
+        self, tag: str, window: dict[str, str], *, pages: int, known: set[str] | None = None
+    ) -> tuple[list[Any], bool]:
+        """Up to ``pages`` search pages; also whether the results ended (no ``nextPageToken``).
+
+        A page holding only ``known`` videos does not count against ``pages`` (up to
+        :data:`MAX_STALE_PAGES`): when more videos share the ceiling's second than a fetch
+        can read, the next fetch would otherwise read the same pages again, forever.
+        When the quota runs out after the first page, what was fetched is returned (not
+        drained): the next fetch then raises :class:`BudgetExhausted` and the job waits.
+        """
+        params = {
+            "part": "snippet",
+            "q": f"#{tag}",
+            "type": "video",
+            "order": "date",
+            "maxResults": str(self._max_results),
+            **window,
+        }
+        items: dict[str, Any] = {}
+        tokens: set[str] = set()
+        useful = stale = 0
+        while useful < pages and stale <= MAX_STALE_PAGES:
+            try:
+                self._quota.spend(SEARCH_COST)
+                body = self._api.get_json(self._url, params={**params, "key": self._key})
+            except BudgetExhausted:
+                if not items and not tokens:
+                    raise
+                log.warning("youtube #%s: the quota ran out in the middle of a poll", tag)
+                return list(items.values()), False
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise MalformedResponse("youtube: search: the answer has no 'items' list")
+            page = {video_id(i) or json.dumps(i, sort_keys=True): i for i in body["items"]}
+            if set(page) - (known or set()):
+                useful += 1
+            else:
+                stale += 1
+            items.update(page)
+            token = body.get("nextPageToken")
+            if not isinstance(token, str) or not token:
+                return list(items.values()), True
+            if token in tokens:
+                return list(items.values()), False
+            tokens.add(token)
+            params["pageToken"] = token
+        return list(items.values()), False
+
+    def _classify(self, response: httpx.Response) -> Verdict:
+        if response.is_success:
+            return None
+        reasons = _reasons(response)
+        message = _error_message(response) or response.reason_phrase
+        if reasons & QUOTA_REASONS:
+            self._quota.exhausted()
+            return BudgetExhausted(
+                f"youtube: {message}", resets_at=next_pacific_midnight(self._now())
+            )
+        if reasons & RATE_REASONS:
+            return RETRY
+        if reasons & KEY_REASONS:
+            return AuthFailed(
+                f"youtube answered {response.status_code} to GET "
+                f"{response.request.url.path}: {message}",
+                status=response.status_code,
+            )
+        return None
+
+
+# --- the API's manners ------------------------------------------------------------------------
+
+
+def _reasons(response: httpx.Response) -> set[str]:
+    """``errors[].reason`` and ``details[].reason`` of a Google error body."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(error, dict):
+        return set()
+    entries = [*(error.get("errors") or []), *(error.get("details") or [])]
+    return {
+        e["reason"] for e in entries if isinstance(e, dict) and isinstance(e.get("reason"), str)
+    }
+
+
+def _error_message(response: httpx.Response) -> str | None:
+    # YouTube puts HTML in some messages ("exceeded your <a href=...>quota</a>").
+    message = json_error_message(response)
+    return html_to_text(message) if message else None
+
+
+def _integer(options: dict[str, Any], name: str, default: int) -> int:
+    value = options.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"youtube: option {name} must be a whole number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"youtube: option {name} must be positive, got {value!r}")
+    return number

@@ -10,12 +10,13 @@ TORCH_SPEC ?= torch>=2.2
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint typecheck unit bench train clean
+.PHONY: help setup run test lint typecheck unit bench bench-ingest train clean
 
 help:
 	@echo "make run    - set up and run the whole pipeline on the demo data (ugc up)"
 	@echo "make test   - set up, then lint, type check and run the tests"
 	@echo "make bench  - scoring speed vs a naive baseline, then end-to-end throughput/latency"
+	@echo "make bench-ingest - normalize-and-produce posts/s per connector vs JSON parsing alone"
 	@echo "make train  - retrain the classifier heads from ../shared/data"
 
 setup: $(VENV)/.installed
@@ -48,6 +49,9 @@ test: lint typecheck unit
 bench: setup
 	$(BIN)/python bench/classify_speed.py
 	$(BIN)/python bench/e2e.py
+
+bench-ingest: setup
+	$(BIN)/python bench/ingest.py
 
 train: setup
 	$(BIN)/ugc classify train ../shared/data

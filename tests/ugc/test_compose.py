@@ -24,7 +24,11 @@ COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "api": (ApiSettings, {"database_url", "moderator_api_key"}),
     "sink": (ApiSettings, {"kafka_bootstrap_servers", "database_url", "moderator_api_key"}),
     "classify worker": (ClassifySettings, {"kafka_bootstrap_servers"}),
-    "ingest mastodon": (IngestSettings, {"kafka_bootstrap_servers", "mastodon_hashtags"}),
+    # Credentials can only come from the secrets file: UGC_CRED_* variables are not settings.
+    "ingest run": (
+        IngestSettings,
+        {"kafka_bootstrap_servers", "database_url", "secrets_file"},
+    ),
 }
 NOT_SETTINGS = {"UGC_LOG_LEVEL"}  # read by the `ugc` command itself
 
@@ -98,7 +102,7 @@ def test_dependencies_wait_for_health_or_completion() -> None:
             in {
                 "sink",
                 "classify",
-                "ingest-mastodon",
+                "ingest-jobs",
             }
         ), f"{name} has no healthcheck"
         for target, rule in (service.get("depends_on") or {}).items():
@@ -108,3 +112,37 @@ def test_dependencies_wait_for_health_or_completion() -> None:
             else:
                 assert condition == "service_completed_successfully"
                 assert services[target].get("restart") == "no", f"{target} is a one-shot job"
+
+
+def test_jobs_worker_starts_after_the_migrations_and_the_topics() -> None:
+    [worker] = [s for s in _ugc_services().values() if _command_key(s) == "ingest run"]
+    assert {target: rule["condition"] for target, rule in worker["depends_on"].items()} == {
+        "migrate": "service_completed_successfully",
+        "topics": "service_completed_successfully",
+    }
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> ``host-or-volume[:mode]`` of a service's short-syntax volumes."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target, *mode = _resolve(volume).split(":")
+        mounts[target] = ":".join([source, *mode])
+    return mounts
+
+
+@pytest.mark.parametrize("name", sorted(_ugc_services()))
+def test_the_secrets_file_a_service_reads_is_mounted_read_only(name: str) -> None:
+    service = _ugc_services()[name]
+    path = service["environment"].get("UGC_SECRETS_FILE")
+    if path is None:
+        return
+    assert _mounts(service).get(path, "").endswith(":ro"), f"{name}: {path} is not mounted"
+
+
+def test_jobs_worker_keeps_its_state_files_in_a_volume() -> None:
+    # Instagram's hashtag budget and YouTube's quota ledger default to `.ugc/state`, relative
+    # to the working directory: it must be a volume (kept across restarts) the image can write.
+    [worker] = [s for s in _ugc_services().values() if _command_key(s) == "ingest run"]
+    volume = _mounts(worker)[worker["working_dir"]]
+    assert volume in _compose()["volumes"]

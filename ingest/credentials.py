@@ -49,6 +49,24 @@ def valid_ref(ref: str) -> bool:
     return bool(_REF.match(ref))
 
 
+def missing_credentials_message(
+    network: str, ref: str | None, missing: Iterable[str], *, ref_hint: str = "credentials_ref"
+) -> str:
+    """Which secrets a job on ``network`` lacks and where to put them (names and places, never
+    values). ``ref_hint`` is how the caller gives a job its reference (a field, a flag)."""
+    wanted = list(missing)
+    names = ", ".join(wanted)
+    if ref is None:
+        return (
+            f"{network} needs the credential(s) {names}: give the job a credentials "
+            f"reference ({ref_hint}), then set {env_name('<ref>', wanted[0])}"
+        )
+    return (
+        f"{network} needs the credential(s) {names} under reference {ref!r}: set "
+        f"{env_name(ref, wanted[0])} or add it to the secrets file (UGC_SECRETS_FILE)"
+    )
+
+
 @dataclass(frozen=True)
 class CredentialStatus:
     """Which credential names of a reference are set and which are missing (names only)."""

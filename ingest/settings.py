@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from ingest.connectors.base import DEFAULT_STATE_DIR
 from ugc.contract import normalize_hashtag
 from ugc.settings import KafkaSettings
 
@@ -49,6 +50,14 @@ class IngestSettings(KafkaSettings):
     checkpoint_dir: Path = Field(
         default=Path(".ugc/checkpoints"),
         description="Directory of the polling checkpoints (newest id seen per instance and tag).",
+    )
+    state_dir: Path = Field(
+        default=DEFAULT_STATE_DIR,
+        description=(
+            "Directory of what listening jobs keep besides their positions: Instagram's hashtag "
+            "budget (one file per account) and YouTube's daily quota (one per API key). Given to "
+            "jobs whose `state_dir` option is not set."
+        ),
     )
     replay_rate: float = Field(
         default=20.0,

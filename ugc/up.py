@@ -3,10 +3,10 @@
 Starts the embedded broker (Tansu) on a free port, migrates a SQLite database, and supervises
 one child process per kind: the curation API, the sink, the classify worker, the listening-jobs
 worker (``ugc ingest run``: every job added through the API or ``ugc ingest add`` starts
-listening) and the demo replay. ``--mastodon URL --hashtag TAG`` stores a Mastodon listening job
-instead of replaying the demo. Children run in their own sessions so that Ctrl-C reaches only
-the supervisor, which then stops them in pipeline order: the sources first, so that what was
-already produced can drain.
+listening) and the demo replay. ``--listen NETWORK --hashtag TAG`` (or ``--mastodon URL``)
+stores a listening job instead of replaying the demo (:mod:`ugc.up_listen`). Children run in
+their own sessions so that Ctrl-C reaches only the supervisor, which then stops them in
+pipeline order: the sources first, so that what was already produced can drain.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 import click
 import httpx
 
+from curation_api.listening.schemas import JobCreate
+from ingest.jobs.request import credentials_option, options_option
 from ugc.broker import EmbeddedBroker, create_topics
 from ugc.console import Console
-from ugc.contract import normalize_hashtag
 from ugc.processes import Child
 from ugc.settings import KafkaSettings
+from ugc.up_listen import ensure_listening_job, listening_job
 
 DEFAULT_API_KEY = "dev-moderator-key"
 MAX_RESTARTS = 5
@@ -41,24 +43,34 @@ class UpOptions:
     api_key: str
     replay_file: Path | None
     rate: float
-    mastodon: str | None
-    hashtags: list[str] = field(default_factory=list)
+    #: The listening job to run instead of the demo replay.
+    listen: JobCreate | None = None
 
 
 @click.command(name="up")
 @click.option(
+    "--listen",
+    "network",
+    metavar="NETWORK",
+    default=None,
+    help="Listen on this network (a listening job) instead of replaying the demo file: "
+    "mastodon, bluesky, x, instagram, reddit or youtube (`ugc ingest networks`).",
+)
+@click.option(
     "--mastodon",
     metavar="URL",
     default=None,
-    help="Listen on this Mastodon instance (a listening job) instead of replaying the demo file.",
+    help="Shorthand for --listen mastodon --option base_url=URL.",
 )
 @click.option(
     "--hashtag",
     "hashtags",
     multiple=True,
     metavar="TAG",
-    help="Hashtag to listen for with --mastodon (repeatable, with or without #).",
+    help="Hashtag to listen for (repeatable, with or without #).",
 )
+@credentials_option
+@options_option
 @click.option(
     "--replay",
     "replay_file",
@@ -85,8 +97,11 @@ class UpOptions:
     help="Where the SQLite database, logs and checkpoints go.",
 )
 def up_command(
+    network: str | None,
     mastodon: str | None,
     hashtags: tuple[str, ...],
+    credentials_ref: str | None,
+    options: tuple[str, ...],
     replay_file: Path | None,
     rate: float,
     port: int,
@@ -95,29 +110,30 @@ def up_command(
 ) -> None:
     """Run the whole pipeline here: broker, classify worker, sink, API and ingest.
 
-    Listening jobs added while it runs (`ugc ingest add`, POST /v1/listening/jobs) start
-    within seconds.
+    --listen takes one network per run; more listening jobs, on any network, can be added while
+    it runs (`ugc ingest add`, POST /v1/listening/jobs) and start within seconds. Missing
+    credentials are named at start, before anything runs.
 
     \b
     Examples:
       ugc up                                   # replay the demo posts
+      ugc up --listen bluesky --hashtag coffee # Jetstream: no account needed
+      ugc up --listen x --hashtag brand --credentials brand-x
+                                               # with UGC_CRED_BRAND_X_BEARER_TOKEN set
       ugc up --mastodon https://mastodon.social --hashtag coffee
+                                               # = --listen mastodon --option base_url=URL
     """
-    if mastodon and not hashtags:
-        raise click.UsageError("--mastodon needs at least one --hashtag")
-    if hashtags and not mastodon:
-        raise click.UsageError("--hashtag goes with --mastodon")
-    options = UpOptions(
+    listen = listening_job(network, mastodon, hashtags, credentials_ref, options)
+    up_options = UpOptions(
         data_dir=data_dir.resolve(),
         port=port,
         partitions=partitions,
         api_key=os.environ.get("UGC_MODERATOR_API_KEY", DEFAULT_API_KEY),
         replay_file=replay_file,
         rate=rate,
-        mastodon=mastodon,
-        hashtags=[normalize_hashtag(t) for t in hashtags],
+        listen=listen,
     )
-    sys.exit(Supervisor(options).run())
+    sys.exit(Supervisor(up_options).run())
 
 
 class Supervisor:
@@ -153,7 +169,7 @@ class Supervisor:
         from curation_api.migrate import upgrade
 
         upgrade(database_url)
-        if opts.mastodon and not self._ensure_mastodon_job(database_url):
+        if opts.listen and not ensure_listening_job(database_url, opts.listen, self._say):
             return 1
         env = self._child_env(bootstrap, database_url)
         self.children = [
@@ -195,45 +211,12 @@ class Supervisor:
             ("classify", ["classify", "worker"]),
             ("listen", ["ingest", "run"]),
         ]
-        if not opts.mastodon:
+        if opts.listen is None:
             replay = ["ingest", "replay", "--rate", str(opts.rate)]
             if opts.replay_file:
                 replay += ["--file", str(opts.replay_file)]
             commands.append(("ingest", replay))
         return commands
-
-    def _ensure_mastodon_job(self, database_url: str) -> bool:
-        """Store (or reactivate) the listening job ``--mastodon URL --hashtag TAG`` asks for;
-        the jobs worker child runs it, and it stays listed in ``ugc ingest list``."""
-        from sqlalchemy.orm import Session
-
-        from curation_api.db import create_db_engine
-        from curation_api.kit import DomainError
-        from curation_api.listening import service
-        from curation_api.listening.schemas import JobCreate
-        from ingest.credentials import CredentialResolver
-
-        body = JobCreate(
-            network="mastodon",
-            hashtags=self.options.hashtags,
-            options={"base_url": self.options.mastodon},
-        )
-        engine = create_db_engine(database_url)
-        try:
-            with Session(engine) as session:
-                job, created = service.ensure_job(session, body, CredentialResolver())
-                session.commit()
-        except DomainError as exc:
-            self.console.say("up", f"cannot listen on {self.options.mastodon}: {exc.detail}")
-            return False
-        finally:
-            engine.dispose()
-        tags = " ".join(f"#{t}" for t in job.hashtags)
-        verb = "added" if created else "using"
-        self.console.say(
-            "up", f"{verb} listening job {job.id}: mastodon {tags} on {self.options.mastodon}"
-        )
-        return True
 
     def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -250,8 +233,8 @@ class Supervisor:
         return False
 
     def _feed_hashtags(self) -> list[str]:
-        if self.options.mastodon:
-            return self.options.hashtags
+        if self.options.listen is not None:
+            return self.options.listen.hashtags
         from ingest.sources.replay import iter_posts
 
         path = self.options.replay_file
@@ -311,7 +294,7 @@ class Supervisor:
                 code = child.exited()
                 if code is None or child.finished:
                     continue
-                if child.name == "ingest" and code == 0 and not self.options.mastodon:
+                if child.name == "ingest" and code == 0 and self.options.listen is None:
                     child.finished = True
                     self.console.say("up", "the demo replay is done; everything else keeps running")
                 elif child.restarts >= MAX_RESTARTS:
@@ -346,6 +329,9 @@ class Supervisor:
         risky = {k: v for k, v in (stats.get("by_risk") or {}).items() if k != "none" and v}
         risk_text = ", ".join(f"{k} {v}" for k, v in sorted(risky.items())) or "none"
         return f"{total} scored posts ({statuses}); brand-safety risk: {risk_text}"
+
+    def _say(self, text: str) -> None:
+        self.console.say("up", text)
 
     def _request_stop(self, signum: int, frame: FrameType | None) -> None:
         if self.stop_requested.is_set():

@@ -18,10 +18,12 @@ Errors are classified by what the job should do, not by HTTP status:
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from ugc.contract import RawPost
@@ -88,6 +90,11 @@ class FetchResult:
     more: bool = False
 
 
+#: Where connectors keep what must outlive a job's positions (Instagram's hashtag ledger,
+#: YouTube's quota ledger) when the job's ``state_dir`` option does not say.
+DEFAULT_STATE_DIR = Path(".ugc/state")
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One listening job as a connector sees it: what to listen to, where, with what secrets.
@@ -102,6 +109,23 @@ class JobSpec:
     poll_interval_s: float = 60.0
     options: dict[str, Any] = field(default_factory=dict)
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def position_object(position: str | None) -> dict[str, Any] | None:
+    """The JSON object a saved position holds; ``None`` for no position, text that is not JSON,
+    or another JSON value (the connector then starts over: duplicates are dropped downstream)."""
+    if not position:
+        return None
+    try:
+        payload = json.loads(position)
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def position_text(payload: Mapping[str, Any]) -> str:
+    """A position as JSON text, keys sorted, so that one state always saves as one text."""
+    return json.dumps(payload, sort_keys=True)
 
 
 class PollingConnector(Protocol):

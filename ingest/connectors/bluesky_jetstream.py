@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -35,8 +33,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from ingest.connectors.base import ConfigError, JobSpec, StreamEvent, Unavailable
 from ingest.connectors.bluesky_post import POST_COLLECTION, post_uri, record_hashtags, to_post
+from ingest.connectors.from_job import Hooks, url_option
 from ingest.connectors.http import USER_AGENT
-from ugc.contract import PoisonMessage, RawPost, normalize_hashtag, utcnow
+from ugc.contract import PoisonMessage, RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 
@@ -81,19 +80,14 @@ class BlueskyStreamConnector:
         cls,
         job: JobSpec,
         *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
         connect: Connect | None = None,
         tick_s: float = 1.0,
+        **hooks: Unpack[Hooks],
     ) -> BlueskyStreamConnector:
-        """The connector for ``job``: options ``jetstream_url`` and ``rewind_s``. The HTTP
-        ``client``, ``now``, ``sleep`` and ``jitter`` are accepted like every connector's and
-        unused: the websocket is opened by ``connect`` (tests) or ``websockets``."""
-        url = str(job.options.get("jetstream_url") or DEFAULT_JETSTREAM_URL)
-        if httpx.URL(url).scheme not in ("ws", "wss"):
-            raise ConfigError(f"bluesky: jetstream_url must be a ws:// or wss:// URL: {url!r}")
+        """The connector for ``job``: options ``jetstream_url`` and ``rewind_s``. The ``hooks``
+        (HTTP client, clock) are accepted like every connector's and unused: the websocket is
+        opened by ``connect`` (tests) or ``websockets``."""
+        url = url_option(job, "jetstream_url", DEFAULT_JETSTREAM_URL, schemes=("ws", "wss"))
         try:
             rewind_s = float(job.options.get("rewind_s", DEFAULT_REWIND_S))
         except (TypeError, ValueError):

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.connectors.normalizing import invalid_is_poison
 from ugc.contract import (
     Author,
     Engagement,
@@ -31,7 +32,6 @@ from ugc.contract import (
     PoisonMessage,
     RawPost,
     normalize_hashtag,
-    summarize_validation_error,
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -129,12 +129,8 @@ def to_post(
     and video of the record's own embed; ``seen_at`` (Jetstream's ``time_us``, search's
     ``indexedAt``) stands in for a missing or unreadable ``createdAt``.
     """
-    try:
+    with invalid_is_poison("invalid Bluesky post record"):
         record = PostRecord.model_validate(raw)
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"invalid Bluesky post record: {summarize_validation_error(exc)}"
-        ) from None
     declared = record_hashtags(raw)
     carried = [*declared, *text_hashtags(record.text)]
     matched = [t for t in carried if t in followed]
@@ -145,7 +141,7 @@ def to_post(
         raise PoisonMessage(f"Bluesky post has no readable createdAt: {record.created_at!r}")
     if media is None:
         media = record_media(did, raw.get("embed") if isinstance(raw, dict) else None)
-    try:
+    with invalid_is_poison("Bluesky post does not fit RawPost"):
         return RawPost(
             platform=Platform.BLUESKY,
             native_id=(uri := post_uri(did, rkey)),
@@ -160,10 +156,6 @@ def to_post(
             collected_at=collected_at,
             engagement=engagement or Engagement(),
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"Bluesky post does not fit RawPost: {summarize_validation_error(exc)}"
-        ) from None
 
 
 def expanded_text(record: PostRecord) -> str:

@@ -15,16 +15,11 @@ posts of that overlap are remembered (``seen``) so that they are not returned ag
 
 from __future__ import annotations
 
-import json
 import logging
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import Any, Unpack
 
 from ingest.connectors.base import (
     Budget,
@@ -32,10 +27,13 @@ from ingest.connectors.base import (
     FetchResult,
     JobSpec,
     MalformedResponse,
+    position_object,
+    position_text,
 )
 from ingest.connectors.bluesky_post import parse_datetime, split_post_uri, to_post, view_media
 from ingest.connectors.bluesky_session import XrpcSession, classify, read_rate_limit
-from ingest.connectors.http import USER_AGENT, ApiClient, RateLimit
+from ingest.connectors.from_job import Hooks, Wiring, int_option, optional_credential, url_option
+from ingest.connectors.http import ApiClient, http_client
 from ugc.contract import Engagement, PoisonMessage, RawPost, normalize_hashtag, utcnow
 
 log = logging.getLogger(__name__)
@@ -61,12 +59,11 @@ class SearchPosition:
 
     @classmethod
     def load(cls, position: str | None) -> SearchPosition:
-        try:
-            data = json.loads(position) if position else {}
-        except ValueError:
-            log.warning("bluesky: ignoring unreadable search position %r", position)
+        data = position_object(position)
+        if data is None:
+            if position:
+                log.warning("bluesky: ignoring unreadable search position %r", position)
             data = {}
-        data = data if isinstance(data, dict) else {}
         seen = data.get("seen")
         seen = seen if isinstance(seen, dict) else {}
         return cls(
@@ -77,14 +74,13 @@ class SearchPosition:
         )
 
     def dump(self) -> str:
-        return json.dumps(
+        return position_text(
             {
                 "since": _iso(self.since),
                 "newest": _iso(self.newest),
                 "cursor": self.cursor,
                 "seen": {uri: _iso(at) for uri, at in self.seen.items()},
-            },
-            sort_keys=True,
+            }
         )
 
 
@@ -122,37 +118,24 @@ class BlueskyConnector:
         return f"BlueskyConnector(base_url={self._base_url!r})"
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> BlueskyConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> BlueskyConnector:
         """The connector for ``job``: options ``base_url``, ``backfill_pages``, ``max_pages``,
         ``overlap_s``; credentials ``identifier`` and ``app_password`` (both or neither)."""
-        options = job.options
-        base_url = str(options.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        if httpx.URL(base_url).scheme not in ("http", "https"):
-            raise ConfigError(f"bluesky: base_url must be an http(s) URL, not {base_url!r}")
-        identifier = (job.credentials.get("identifier") or "").strip() or None
-        password = (job.credentials.get("app_password") or "").strip() or None
+        base_url = url_option(job, "base_url", DEFAULT_BASE_URL).rstrip("/")
+        identifier = optional_credential(job, "identifier")
+        password = optional_credential(job, "app_password")
         if (identifier is None) != (password is None):
             missing = "app_password" if password is None else "identifier"
             raise ConfigError(f"bluesky: credential {missing} is missing (search needs both)")
-        owns_client = client is None
-        if client is None:
-            client = httpx.Client(timeout=10.0, headers={"User-Agent": USER_AGENT})
-        api = ApiClient(
-            client,
-            network="bluesky",
+        backfill_pages = int_option(job, "backfill_pages", 1)
+        max_pages = int_option(job, "max_pages", DEFAULT_MAX_PAGES)
+        overlap_s = int_option(job, "overlap_s", int(DEFAULT_OVERLAP_S))
+        wiring = Wiring(**hooks)
+        api = wiring.api(
+            "bluesky",
+            http_client,
             rate_limit=read_rate_limit,
             classify=classify,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
         )
         return cls(
             api,
@@ -160,11 +143,11 @@ class BlueskyConnector:
             base_url=base_url,
             identifier=identifier,
             app_password=password,
-            backfill_pages=_number(options, "backfill_pages", 1),
-            max_pages=_number(options, "max_pages", DEFAULT_MAX_PAGES),
-            overlap_s=_number(options, "overlap_s", int(DEFAULT_OVERLAP_S)),
-            now=now,
-            owns_client=owns_client,
+            backfill_pages=backfill_pages,
+            max_pages=max_pages,
+            overlap_s=overlap_s,
+            now=wiring.now,
+            owns_client=wiring.owns_client,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -246,10 +229,7 @@ class BlueskyConnector:
 
     def budget(self) -> Budget | None:
         """What the newest answer's ``RateLimit-*`` headers said."""
-        limit = self._api.last_rate_limit
-        if limit == RateLimit():
-            return None
-        return Budget(remaining=limit.remaining, limit=limit.limit, resets_at=limit.resets_at)
+        return self._api.rate_limit_budget()
 
     def close(self) -> None:
         """Close the HTTP client if :meth:`from_job` made it."""
@@ -311,16 +291,3 @@ def _iso(when: datetime | None) -> str | None:
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def _number(options: dict[str, Any], name: str, default: int) -> int:
-    value = options.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = -1
-    if number < 1:
-        raise ConfigError(f"bluesky: option {name} must be a whole number of at least 1: {value!r}")
-    return number

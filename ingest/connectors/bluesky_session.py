@@ -25,6 +25,7 @@ from ingest.connectors.http import (
     Verdict,
     epoch_reset,
     header_number,
+    json_object,
     seconds_reset,
 )
 
@@ -56,11 +57,8 @@ def read_rate_limit(response: httpx.Response, now: datetime) -> RateLimit:
 def classify(response: httpx.Response) -> Verdict:
     """Tell an expired token (worth a refresh) from a refused one."""
     if response.status_code in (400, 401):
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        if isinstance(body, dict) and body.get("error") == "ExpiredToken":
+        body = json_object(response)
+        if body is not None and body.get("error") == "ExpiredToken":
             return SessionExpired(f"bluesky: {body.get('message') or 'token expired'}", status=401)
     return None
 

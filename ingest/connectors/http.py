@@ -31,6 +31,7 @@ import httpx
 
 from ingest.connectors.base import (
     AuthFailed,
+    Budget,
     ConfigError,
     ConnectorError,
     MalformedResponse,
@@ -53,6 +54,19 @@ class RateLimit:
     remaining: float | None = None
     limit: float | None = None
     resets_at: datetime | None = None
+
+
+def http_client(
+    *, timeout_s: float = 10.0, base_url: str = "", follow_redirects: bool = False
+) -> httpx.Client:
+    """A client that says who is asking and that it wants JSON. httpx drops the
+    ``Authorization`` header when ``follow_redirects`` leads away from the origin."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout_s,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        follow_redirects=follow_redirects,
+    )
 
 
 RateLimitReader = Callable[[httpx.Response, datetime], RateLimit]
@@ -111,14 +125,21 @@ def retry_after(response: httpx.Response, now: datetime) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def json_error_message(response: httpx.Response) -> str | None:
-    """The usual places networks put a message: ``error`` (a string or an object with
-    ``message``), ``message``, ``detail``, ``title``, or ``errors[0].message``."""
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or ``None`` (not JSON, or another JSON value): error bodies
+    are read for a message, never trusted to be JSON."""
     try:
         body = response.json()
     except ValueError:
         return None
-    if not isinstance(body, dict):
+    return body if isinstance(body, dict) else None
+
+
+def json_error_message(response: httpx.Response) -> str | None:
+    """The usual places networks put a message: ``error`` (a string or an object with
+    ``message``), ``message``, ``detail``, ``title``, or ``errors[0].message``."""
+    body = json_object(response)
+    if body is None:
         return None
     error = body.get("error")
     if isinstance(error, dict) and isinstance(error.get("message"), str):
@@ -175,6 +196,14 @@ class ApiClient:
         self._not_before: datetime | None = None
         self.last_rate_limit = RateLimit()
         self.current_backoff_s = 0.0
+
+    def rate_limit_budget(self) -> Budget | None:
+        """What the newest answer's rate-limit headers said, for the job's health (``None``
+        until an answer carried them)."""
+        limit = self.last_rate_limit
+        if limit == RateLimit():
+            return None
+        return Budget(remaining=limit.remaining, limit=limit.limit, resets_at=limit.resets_at)
 
     def get_json(
         self,

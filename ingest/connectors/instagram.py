@@ -26,13 +26,13 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ingest.connectors import instagram_graph as graph
 from ingest.connectors.base import (
+    DEFAULT_STATE_DIR,
     AuthFailed,
     Budget,
     ConfigError,
@@ -40,8 +40,20 @@ from ingest.connectors.base import (
     JobSpec,
     MalformedResponse,
     Unavailable,
+    position_object,
+    position_text,
 )
-from ingest.connectors.http import USER_AGENT, ApiClient
+from ingest.connectors.from_job import (
+    Hooks,
+    Wiring,
+    flag_option,
+    int_option,
+    required_credential,
+    seconds_option,
+    state_dir_option,
+    text_option,
+)
+from ingest.connectors.http import ApiClient, http_client
 from ingest.connectors.instagram_budget import HASHTAG_LIMIT, HashtagBudget
 from ingest.connectors.instagram_media import media_to_post
 from ugc.contract import Platform, RawPost, utcnow
@@ -56,7 +68,8 @@ OPTIONS: dict[str, str] = {
     "ig_user_id": "Id of the Instagram business or creator account that searches (required).",
     "base_url": f"Graph API base URL, version included (default {DEFAULT_BASE_URL}).",
     "edges": "Comma-separated media edges to read: recent_media, top_media (default both).",
-    "state_dir": "Directory of the hashtag budget file, one per account (default .ugc/state).",
+    "state_dir": "Directory of the hashtag budget file, one per account "
+    f"(default UGC_STATE_DIR, else {DEFAULT_STATE_DIR}).",
     "max_pages": "Pages (50 media each) read per edge and poll (default 20).",
     "throttle_wait_s": "Seconds to wait when Meta throttles the app (default 900).",
     "max_poll_interval_s": "Longest poll interval accepted: the edges keep 24 h (default 21600).",
@@ -115,24 +128,13 @@ class InstagramConnector:
         )
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> InstagramConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> InstagramConnector:
         """Build from a listening job; refuses what cannot work before any request is sent."""
-        token = job.credentials.get("access_token", "").strip()
-        if not token:
-            raise ConfigError("instagram: the job needs the access_token credential")
-        options = job.options
-        ig_user_id = str(options.get("ig_user_id") or "").strip()
+        token = required_credential(job, "access_token")
+        ig_user_id = text_option(job, "ig_user_id", "").strip()
         if not ig_user_id:
             raise ConfigError("instagram: option ig_user_id (the business account id) is required")
-        max_interval = _number(options, "max_poll_interval_s", 6 * 3600.0)
+        max_interval = seconds_option(job, "max_poll_interval_s", 6 * 3600.0)
         if job.poll_interval_s > max_interval:
             raise ConfigError(
                 f"instagram: poll_interval_s {job.poll_interval_s:.0f}s is too long: Instagram "
@@ -144,25 +146,25 @@ class InstagramConnector:
                 f"instagram: {len(set(job.hashtags))} hashtags, but Instagram allows "
                 f"{HASHTAG_LIMIT} unique hashtags per 7 days per account"
             )
-        edges = tuple(e.strip() for e in str(options.get("edges") or ",".join(EDGES)).split(","))
+        edges = tuple(e.strip() for e in text_option(job, "edges", ",".join(EDGES)).split(","))
         if not edges or not set(edges) <= set(EDGES):
             raise ConfigError(f"instagram: option edges must name some of {', '.join(EDGES)}")
-        state_dir = Path(str(options.get("state_dir") or ".ugc/state"))
-        base_url = str(options.get("base_url") or DEFAULT_BASE_URL)
+        max_pages = int_option(job, "max_pages", 20)
+        throttle_wait_s = seconds_option(job, "throttle_wait_s", 900.0)
+        wiring = Wiring(**hooks)
         return cls(
-            client or httpx.Client(timeout=10.0, headers={"User-Agent": USER_AGENT}),
+            wiring.http_client(http_client),
             access_token=token,
             ig_user_id=ig_user_id,
-            hashtags=HashtagBudget(state_dir, ig_user_id, now=now),
-            base_url=base_url,
+            hashtags=HashtagBudget(state_dir_option(job), ig_user_id, now=wiring.now),
+            base_url=text_option(job, "base_url", DEFAULT_BASE_URL),
             edges=edges,
-            max_pages=int(_number(options, "max_pages", 20)),
-            throttle_wait_s=_number(options, "throttle_wait_s", 900.0),
-            check_recent_searches=str(options.get("check_recent_searches", "true")).lower()
-            not in {"false", "0", "no"},
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
+            max_pages=max_pages,
+            throttle_wait_s=throttle_wait_s,
+            check_recent_searches=flag_option(job, "check_recent_searches", True),
+            now=wiring.now,
+            sleep=wiring.sleep,
+            jitter=wiring.jitter,
         )
 
     # --- PollingConnector -------------------------------------------------------------------
@@ -190,7 +192,7 @@ class InstagramConnector:
         seen = {k: at for k, at in seen.items() if at >= horizon} | dict.fromkeys(found, stamp)
         return FetchResult(
             items=fresh,
-            position=json.dumps({"polled_at": now.isoformat(), "seen": seen}, sort_keys=True),
+            position=position_text({"polled_at": now.isoformat(), "seen": seen}),
         )
 
     def normalize(self, item: Any, tag: str, collected_at: datetime) -> RawPost | None:
@@ -301,7 +303,7 @@ def _read_position(position: str | None) -> tuple[dict[str, int], datetime | Non
     if position is None:
         return {}, None
     try:
-        payload = json.loads(position)
+        payload = position_object(position) or {}
         seen = {str(k): int(v) for k, v in payload["seen"].items()}
         return seen, datetime.fromisoformat(payload["polled_at"])
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -316,16 +318,3 @@ def _item_key(item: Any) -> str:
         return native_id
     content = json.dumps(item, sort_keys=True, default=str).encode()
     return "sha1:" + hashlib.sha1(content).hexdigest()
-
-
-def _number(options: dict[str, Any], name: str, default: float) -> float:
-    value = options.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"instagram: option {name} must be a number, got {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"instagram: option {name} must be positive, got {value!r}")
-    return number

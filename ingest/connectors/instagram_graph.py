@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from ingest.connectors.base import AuthFailed, MalformedResponse
-from ingest.connectors.http import RETRY, RateLimit, RateLimitReader, Verdict
+from ingest.connectors.http import RETRY, RateLimit, RateLimitReader, Verdict, json_object
 
 THROTTLING_CODES = frozenset({4, 17, 32, 613})
 RETRYABLE_CODES = frozenset({1, 2})  # "unknown error" / "service temporarily unavailable"
@@ -120,11 +120,7 @@ def usage_percent(header: str | None) -> float | None:
 
 
 def _graph_error(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    error = body.get("error") if isinstance(body, dict) else None
+    error = (json_object(response) or {}).get("error")
     return error if isinstance(error, dict) else {}
 
 

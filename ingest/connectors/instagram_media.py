@@ -13,16 +13,15 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from ingest.connectors.normalizing import count, invalid_is_poison
 from ugc.contract import (
     Author,
     Engagement,
     Media,
     Platform,
-    PoisonMessage,
     RawPost,
-    summarize_validation_error,
 )
 
 #: Hashtag search never says who posted; the contract needs an author, so all share this one.
@@ -79,12 +78,10 @@ def hashtags_in(text: str) -> list[str]:
 
 def media_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
     """Map one IG Media found on the ``recent_media``/``top_media`` edge of ``tag``."""
-    try:
+    with invalid_is_poison("invalid Instagram media"):
         item = IgMedia.model_validate(raw)
-    except ValidationError as exc:
-        raise PoisonMessage(f"invalid Instagram media: {summarize_validation_error(exc)}") from None
     text = html.unescape(item.caption or "").strip()
-    try:
+    with invalid_is_poison("Instagram media does not fit RawPost"):
         return RawPost(
             platform=Platform.INSTAGRAM,
             native_id=item.id,
@@ -97,14 +94,8 @@ def media_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
             language=None,  # the Graph API does not say
             created_at=item.timestamp,
             collected_at=collected_at,
-            engagement=Engagement(
-                likes=_count(item.like_count), replies=_count(item.comments_count)
-            ),
+            engagement=Engagement(likes=count(item.like_count), replies=count(item.comments_count)),
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"Instagram media does not fit RawPost: {summarize_validation_error(exc)}"
-        ) from None
 
 
 def _media(item: IgMedia) -> list[Media]:
@@ -121,7 +112,3 @@ def _one(media_type: str | None, url: str | None) -> Media | None:
         return None
     kind: MediaType = _MEDIA_TYPES.get(media_type or "", "unknown")
     return Media(type=kind, url=url)
-
-
-def _count(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None

@@ -18,34 +18,33 @@ retrying cannot fix say what to check.
 from __future__ import annotations
 
 import logging
-import random
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from ingest.connectors.base import (
-    Budget,
-    ConfigError,
-    FetchResult,
-    JobSpec,
-    MalformedResponse,
+from ingest.connectors.base import Budget, FetchResult, JobSpec, MalformedResponse
+from ingest.connectors.from_job import (
+    Hooks,
+    Wiring,
+    int_option,
+    optional_credential,
+    url_option,
 )
 from ingest.connectors.http import (
-    USER_AGENT,
     ApiClient,
     RateLimit,
     header_number,
+    http_client,
     iso_reset,
     json_error_message,
 )
 from ingest.connectors.mastodon_status import is_boost, status_to_post
 from ingest.link_header import parse_link_header
-from ugc.contract import RawPost, normalize_hashtag, utcnow
+from ugc.contract import RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +89,7 @@ class TimelinePage:
 
 def make_http_client(base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> httpx.Client:
     """An HTTP client for one instance (timeout, identification)."""
-    return httpx.Client(
-        base_url=base_url,
-        timeout=timeout_s,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        # httpx drops the Authorization header if a redirect leaves the instance's origin.
-        follow_redirects=True,
-    )
+    return http_client(base_url=base_url, timeout_s=timeout_s, follow_redirects=True)
 
 
 def read_rate_limit(response: httpx.Response, now: datetime) -> RateLimit:
@@ -148,42 +141,27 @@ class MastodonConnector:
         return f"MastodonConnector(base_url={self._base_url!r})"
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> MastodonConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> MastodonConnector:
         """The connector for ``job``: options ``base_url``, ``page_limit``, ``backfill_pages``;
         credential ``access_token`` when the instance requires login. ``client`` is the caller's
         to close; without one, the connector makes one and closes it in :meth:`close`."""
-        options = job.options
-        base_url = str(options.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
-            raise ConfigError(f"mastodon: base_url must be an http(s) URL, not {base_url!r}")
-        page_limit = _int_option(options, "page_limit", MAX_PAGE_LIMIT, low=1, high=MAX_PAGE_LIMIT)
-        backfill_pages = _int_option(options, "backfill_pages", 1, low=1)
-        token = (job.credentials.get("access_token") or "").strip() or None
-        owns_client = client is None
-        api = ApiClient(
-            client if client is not None else make_http_client(base_url),
-            network=NETWORK,
+        wiring = Wiring(**hooks)
+        base_url = url_option(job, "base_url", DEFAULT_BASE_URL).rstrip("/")
+        page_limit = int_option(job, "page_limit", MAX_PAGE_LIMIT, high=MAX_PAGE_LIMIT)
+        backfill_pages = int_option(job, "backfill_pages", 1)
+        api = wiring.api(
+            NETWORK,
+            lambda: make_http_client(base_url),
             rate_limit=read_rate_limit,
             error_message=read_error,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
         )
         return cls(
             api,
             base_url=base_url,
             page_limit=page_limit,
             backfill_pages=backfill_pages,
-            access_token=token,
-            owns_client=owns_client,
+            access_token=optional_credential(job, "access_token"),
+            owns_client=wiring.owns_client,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -210,10 +188,7 @@ class MastodonConnector:
 
     def budget(self) -> Budget | None:
         """What the newest answer's ``X-RateLimit-*`` headers said (per IP, per 5 minutes)."""
-        limit = self._api.last_rate_limit
-        if limit == RateLimit():
-            return None
-        return Budget(remaining=limit.remaining, limit=limit.limit, resets_at=limit.resets_at)
+        return self._api.rate_limit_budget()
 
     def close(self) -> None:
         """Close the HTTP client if :meth:`from_job` made it."""
@@ -285,22 +260,6 @@ class MastodonConnector:
             min_id = cursor
         log.info("#%s on %s: more than %d new pages", tag, self._host, MAX_PAGES_PER_POLL)
         return statuses, True
-
-
-def _int_option(
-    options: dict[str, Any], name: str, default: int, *, low: int, high: int | None = None
-) -> int:
-    value = options.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or number < low or (high is not None and number > high):
-        allowed = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise ConfigError(f"mastodon: option {name} must be a whole number {allowed}: {value!r}")
-    return number
 
 
 def _status_id(raw: Any) -> str | None:

@@ -14,18 +14,17 @@ import re
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from ingest.connectors.normalizing import count, invalid_is_poison
 from ingest.html_text import html_to_text
 from ugc.contract import (
     Author,
     Engagement,
     Media,
     Platform,
-    PoisonMessage,
     RawPost,
     normalize_hashtag,
-    summarize_validation_error,
 )
 
 MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
@@ -81,12 +80,10 @@ def is_boost(raw: Any) -> bool:
 
 def status_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
     """Map one status found on the timeline of ``tag`` (listed first among its hashtags)."""
-    try:
+    with invalid_is_poison("invalid Mastodon status"):
         status = MastodonStatus.model_validate(raw)
-    except ValidationError as exc:
-        raise PoisonMessage(f"invalid Mastodon status: {summarize_validation_error(exc)}") from None
     text = _text(status)
-    try:
+    with invalid_is_poison("Mastodon status does not fit RawPost"):
         return RawPost(
             platform=Platform.MASTODON,
             native_id=status.id,
@@ -97,7 +94,7 @@ def status_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
                 id=status.account.id,
                 handle=status.account.acct,
                 display_name=status.account.display_name or None,
-                followers=_count(status.account.followers_count),
+                followers=count(status.account.followers_count),
             ),
             media=[media for a in status.media_attachments if (media := _media(a)) is not None],
             permalink=status.url or status.uri,
@@ -105,16 +102,12 @@ def status_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost:
             created_at=status.created_at,
             collected_at=collected_at,
             engagement=Engagement(
-                likes=_count(status.favourites_count),
-                reposts=_count(status.reblogs_count),
-                replies=_count(status.replies_count),
+                likes=count(status.favourites_count),
+                reposts=count(status.reblogs_count),
+                replies=count(status.replies_count),
                 quotes=None,
             ),
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"Mastodon status does not fit RawPost: {summarize_validation_error(exc)}"
-        ) from None
 
 
 def text_hashtags(text: str) -> list[str]:
@@ -143,8 +136,3 @@ def _media(attachment: MastodonMediaAttachment) -> Media | None:
         preview_url=attachment.preview_url,
         alt_text=attachment.description or None,
     )
-
-
-def _count(value: int | None) -> int | None:
-    # Some servers report -1 for a hidden count; unknown is honest, a negative count is not.
-    return value if value is not None and value >= 0 else None

@@ -24,12 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import random
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -40,12 +38,15 @@ from ingest.connectors.base import (
     JobSpec,
     StreamEvent,
     Unavailable,
+    position_object,
+    position_text,
 )
+from ingest.connectors.from_job import Hooks, Wiring, optional_credential, text_option, url_option
 from ingest.connectors.http import json_error_message
 from ingest.connectors.mastodon import DEFAULT_BASE_URL, MastodonConnector, make_http_client
 from ingest.connectors.mastodon_status import is_boost, status_to_post
 from ingest.connectors.sse import ServerSentEvent, SseParser
-from ugc.contract import PoisonMessage, RawPost, normalize_hashtag, utcnow
+from ugc.contract import PoisonMessage, RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 
@@ -94,33 +95,25 @@ class MastodonStreamConnector:
 
     @classmethod
     def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-        tick_s: float = 1.0,
+        cls, job: JobSpec, *, tick_s: float = 1.0, **hooks: Unpack[Hooks]
     ) -> MastodonStreamConnector:
         """The connector for ``job``: the polling connector's options and ``access_token``,
         plus ``streaming_url``. ``client`` is the caller's to close, as for polling."""
-        base_url = str(job.options.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
-        streaming_url = str(job.options.get("streaming_url") or base_url)
-        if httpx.URL(streaming_url).scheme not in ("http", "https"):
-            raise ConfigError(f"mastodon: streaming_url must be an http(s) URL: {streaming_url!r}")
-        owns_client = client is None
-        http = client if client is not None else make_http_client(base_url)
-        poller = MastodonConnector.from_job(job, client=http, now=now, sleep=sleep, jitter=jitter)
-        token = (job.credentials.get("access_token") or "").strip() or None
+        wiring = Wiring(**hooks)
+        base_url = text_option(job, "base_url", DEFAULT_BASE_URL).rstrip("/")
+        streaming_url = url_option(job, "streaming_url", base_url)
+        http = wiring.http_client(lambda: make_http_client(base_url))
+        poller = MastodonConnector.from_job(
+            job, client=http, now=wiring.now, sleep=wiring.sleep, jitter=wiring.jitter
+        )
         return cls(
             job.hashtags,
             client=http,
             poller=poller,
             streaming_url=streaming_url,
-            access_token=token,
+            access_token=optional_credential(job, "access_token"),
             tick_s=tick_s,
-            owns_client=owns_client,
+            owns_client=wiring.owns_client,
         )
 
     def stream(self, position: str | None, stop: threading.Event) -> Iterator[StreamEvent]:
@@ -225,7 +218,7 @@ class MastodonStreamConnector:
         seen = newest.get(tag)
         if native_id is not None and (seen is None or _id_order(native_id) > _id_order(seen)):
             newest[tag] = native_id
-        return StreamEvent(item=status, position=json.dumps(newest, sort_keys=True))
+        return StreamEvent(item=status, position=position_text(newest))
 
     def _read(self, tag: str, inbox: queue.Queue[Any], done: threading.Event) -> None:
         """One hashtag's stream into ``inbox``: events, then the error that ended it."""
@@ -283,15 +276,11 @@ class MastodonStreamConnector:
 
 def _load(position: str | None) -> dict[str, str]:
     """``{hashtag: newest status id}`` from a saved position."""
-    if not position:
-        return {}
-    try:
-        data = json.loads(position)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
+    data = position_object(position)
+    if data is not None:
         return {str(k): v for k, v in data.items() if isinstance(v, str) and v.isdigit()}
-    log.warning("mastodon: ignoring unreadable stream position %r", position)
+    if position:
+        log.warning("mastodon: ignoring unreadable stream position %r", position)
     return {}
 
 

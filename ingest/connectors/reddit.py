@@ -24,14 +24,12 @@ after about 1000 results) cannot go further: that is logged, and polling goes on
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -42,8 +40,18 @@ from ingest.connectors.base import (
     FetchResult,
     JobSpec,
     MalformedResponse,
+    position_object,
+    position_text,
 )
-from ingest.connectors.http import ApiClient, RateLimit, header_number, seconds_reset
+from ingest.connectors.from_job import (
+    Hooks,
+    Wiring,
+    choice_option,
+    int_option,
+    optional_credential,
+    text_option,
+)
+from ingest.connectors.http import ApiClient, RateLimit, header_number, http_client, seconds_reset
 from ingest.connectors.reddit_item import ListingMark, child_id, child_to_post
 from ugc.contract import RawPost, normalize_hashtag, utcnow
 
@@ -93,18 +101,15 @@ class _Position:
 
     def encode(self) -> str:
         if self.after is None:
-            return json.dumps(self.since.dump())
+            return position_text(self.since.dump())
         newest = self.newest or self.since
-        return json.dumps({**self.since.dump(), "after": self.after, "newest": newest.dump()})
+        return position_text({**self.since.dump(), "after": self.after, "newest": newest.dump()})
 
     @classmethod
     def decode(cls, position: str) -> _Position | None:
-        try:
-            raw = json.loads(position)
-        except ValueError:
-            return None
+        raw = position_object(position)
         since = ListingMark.load(raw)
-        if since is None:
+        if raw is None or since is None:
             return None
         after = raw.get("after")
         after = after if isinstance(after, str) and after else None
@@ -160,21 +165,16 @@ class RedditConnector:
         return f"RedditConnector(url={self._url!r})"
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> RedditConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> RedditConnector:
         """The connector of ``job``; it owns ``client`` from now on (``close`` closes it)."""
-        secrets = {k: v.strip() for k, v in job.credentials.items() if v and v.strip()}
-        options = job.options
-        access = str(options.get("access") or ("oauth" if secrets else "anonymous"))
-        if access not in ("oauth", "anonymous"):
-            raise ConfigError(f"reddit: option access must be oauth or anonymous, got {access!r}")
+        secrets = {
+            name: value
+            for name in OPTIONAL_CREDENTIALS
+            if (value := optional_credential(job, name)) is not None
+        }
+        access = choice_option(
+            job, "access", ("oauth", "anonymous"), "oauth" if secrets else "anonymous"
+        )
         app: tuple[str, str] | None = None
         if access == "oauth" and "access_token" not in secrets:
             for name in ("client_id", "client_secret"):
@@ -184,34 +184,33 @@ class RedditConnector:
                         f"or 'client_id' and 'client_secret': '{name}' is missing"
                     )
             app = (secrets["client_id"], secrets["client_secret"])
-        match = str(options.get("match") or "hashtag")
-        if match not in ("hashtag", "word"):
-            raise ConfigError(f"reddit: option match must be hashtag or word, got {match!r}")
+        match = choice_option(job, "match", ("hashtag", "word"), "hashtag")
         anonymous = access == "anonymous"
-        api = ApiClient(
-            client if client is not None else httpx.Client(timeout=30.0, follow_redirects=True),
-            network=NETWORK,
+        limit = int_option(job, "limit", 100, high=100)
+        backfill_pages = int_option(job, "backfill_pages", 1)
+        max_pages = int_option(job, "max_pages", 10)
+        wiring = Wiring(**hooks)
+        api = wiring.api(
+            NETWORK,
+            lambda: http_client(timeout_s=30.0, follow_redirects=True),
             rate_limit=reddit_rate_limit,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
         )
         return cls(
             api,
-            base_url=str(
-                options.get("base_url") or (ANONYMOUS_BASE_URL if anonymous else OAUTH_BASE_URL)
+            base_url=text_option(
+                job, "base_url", ANONYMOUS_BASE_URL if anonymous else OAUTH_BASE_URL
             ),
             anonymous=anonymous,
             access_token=None if anonymous else secrets.get("access_token"),
             app_credentials=app,
-            token_url=str(options.get("token_url") or TOKEN_URL),
-            user_agent=str(options.get("user_agent") or USER_AGENT),
-            limit=_int_option(options, "limit", 100, low=1, high=100),
-            backfill_pages=_int_option(options, "backfill_pages", 1, low=1),
-            max_pages=_int_option(options, "max_pages", 10, low=1),
+            token_url=text_option(job, "token_url", TOKEN_URL),
+            user_agent=text_option(job, "user_agent", USER_AGENT),
+            limit=limit,
+            backfill_pages=backfill_pages,
+            max_pages=max_pages,
             bare_word=match == "word",
-            now=now,
-            sleep=sleep,
+            now=wiring.now,
+            sleep=wiring.sleep,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -245,10 +244,7 @@ class RedditConnector:
         return child_id(item)
 
     def budget(self) -> Budget | None:
-        limit = self._api.last_rate_limit
-        if limit == RateLimit():
-            return None
-        return Budget(remaining=limit.remaining, limit=limit.limit, resets_at=limit.resets_at)
+        return self._api.rate_limit_budget()
 
     def close(self) -> None:
         self._api.client.close()
@@ -345,17 +341,3 @@ class RedditConnector:
             if wait > 0:
                 self._sleep(wait)
         self._last_request_at = self._now()
-
-
-def _int_option(
-    options: Mapping[str, Any], name: str, default: int, *, low: int, high: int | None = None
-) -> int:
-    value = options.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"reddit: option {name} must be a whole number, got {value!r}") from None
-    if number < low or (high is not None and number > high):
-        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise ConfigError(f"reddit: option {name} must be {bounds}, got {number}")
-    return number

@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from ingest.connectors.normalizing import count, invalid_is_poison
 from ugc.contract import (
     Author,
     Engagement,
@@ -31,7 +32,6 @@ from ugc.contract import (
     Platform,
     PoisonMessage,
     RawPost,
-    summarize_validation_error,
 )
 
 #: Not inside a word, an entity or a URL (``/#anchor``); at least one letter (``#1`` is not one).
@@ -144,17 +144,15 @@ def child_to_post(
     if not isinstance(child, dict) or child.get("kind") != "t3":
         kind = child.get("kind") if isinstance(child, dict) else type(child).__name__
         raise PoisonMessage(f"expected a Reddit post (kind t3), got {kind!r}")
-    try:
+    with invalid_is_poison("invalid Reddit post"):
         post = RedditPost.model_validate(child.get("data"))
-    except ValidationError as exc:
-        raise PoisonMessage(f"invalid Reddit post: {summarize_validation_error(exc)}") from None
     if post.author == DELETED:
         return None
     title, body = html.unescape(post.title), html.unescape(post.selftext)
     text = f"{title}\n\n{body}" if body else title
     if not carries_tag(text, tag, bare_word=bare_word):
         return None
-    try:
+    with invalid_is_poison(f"Reddit post {post.id} does not fit RawPost"):
         return RawPost(
             platform=Platform.REDDIT,
             native_id=post.id,
@@ -169,15 +167,11 @@ def child_to_post(
             collected_at=collected_at,
             engagement=Engagement(
                 # The score is upvotes minus downvotes: below zero it says nothing about likes.
-                likes=_count(post.score),
-                reposts=_count(post.num_crossposts),
-                replies=_count(post.num_comments),
+                likes=count(post.score),
+                reposts=count(post.num_crossposts),
+                replies=count(post.num_comments),
             ),
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"Reddit post {post.id} does not fit RawPost: {summarize_validation_error(exc)}"
-        ) from None
 
 
 def _media(post: RedditPost) -> list[Media]:
@@ -214,7 +208,3 @@ def _preview_url(post: RedditPost) -> str | None:
 def _is_image(url: str) -> bool:
     parts = urlsplit(url)
     return parts.hostname in _IMAGE_HOSTS or parts.path.lower().endswith(_IMAGE_SUFFIXES)
-
-
-def _count(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None

@@ -21,30 +21,22 @@ fails with X's own message and needs its position cleared.
 
 from __future__ import annotations
 
-import json
 import logging
-import random
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
-from ingest.connectors.base import (
-    Budget,
-    ConfigError,
-    FetchResult,
-    JobSpec,
+from ingest.connectors.base import Budget, FetchResult, JobSpec, position_object, position_text
+from ingest.connectors.from_job import (
+    Hooks,
+    Wiring,
+    int_option,
+    required_credential,
+    text_option,
 )
-from ingest.connectors.http import (
-    USER_AGENT,
-    ApiClient,
-    RateLimit,
-    epoch_reset,
-    header_number,
-)
+from ingest.connectors.http import ApiClient, RateLimit, epoch_reset, header_number, http_client
 from ingest.connectors.x_tweet import (
     oldest_first,
     read_page,
@@ -52,7 +44,7 @@ from ingest.connectors.x_tweet import (
     tweet_to_post,
     x_error_message,
 )
-from ugc.contract import RawPost, normalize_hashtag, utcnow
+from ugc.contract import RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +88,7 @@ class _Window:
     def encode(self) -> str:
         if self.until_id is None:
             return str(self.since_id)
-        return json.dumps(
+        return position_text(
             {
                 "since_id": str(self.since_id),
                 "until_id": str(self.until_id),
@@ -108,8 +100,8 @@ class _Window:
     def decode(cls, position: str) -> _Window | None:
         if position.isdigit():
             return cls(int(position))
+        raw = position_object(position) or {}
         try:
-            raw = json.loads(position)
             return cls(int(raw["since_id"]), int(raw["until_id"]), int(raw["newest_id"]))
         except (ValueError, TypeError, KeyError):
             return None
@@ -148,37 +140,25 @@ class XConnector:
         return f"XConnector(url={self._url!r})"
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> XConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> XConnector:
         """The connector of ``job``; it owns ``client`` from now on (``close`` closes it)."""
-        token = job.credentials.get("bearer_token", "").strip()
-        if not token:
-            raise ConfigError(f"x job {job.job_id}: the credential 'bearer_token' is missing")
-        options = job.options
-        http = client if client is not None else _default_client()
-        api = ApiClient(
-            http,
-            network=NETWORK,
+        token = required_credential(job, "bearer_token")
+        max_results = int_option(job, "max_results", 100, low=10, high=100)
+        backfill_pages = int_option(job, "backfill_pages", 1)
+        max_pages = int_option(job, "max_pages", 10)
+        api = Wiring(**hooks).api(
+            NETWORK,
+            lambda: http_client(timeout_s=30.0, follow_redirects=True),
             rate_limit=x_rate_limit,
             error_message=x_error_message,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
         )
         return cls(
             api,
             bearer_token=token,
-            base_url=str(options.get("base_url") or DEFAULT_BASE_URL),
-            max_results=_int_option(options, "max_results", 100, low=10, high=100),
-            backfill_pages=_int_option(options, "backfill_pages", 1, low=1),
-            max_pages=_int_option(options, "max_pages", 10, low=1),
+            base_url=text_option(job, "base_url", DEFAULT_BASE_URL),
+            max_results=max_results,
+            backfill_pages=backfill_pages,
+            max_pages=max_pages,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -216,10 +196,7 @@ class XConnector:
         return tweet_id(item)
 
     def budget(self) -> Budget | None:
-        limit = self._api.last_rate_limit
-        if limit == RateLimit():
-            return None
-        return Budget(remaining=limit.remaining, limit=limit.limit, resets_at=limit.resets_at)
+        return self._api.rate_limit_budget()
 
     def close(self) -> None:
         self._api.client.close()
@@ -257,26 +234,3 @@ class XConnector:
             tokens.add(next_token)
             params["next_token"] = next_token
         return _Batch(oldest_first(items.values()), ids, exhausted=False)
-
-
-def _int_option(
-    options: Mapping[str, Any], name: str, default: int, *, low: int, high: int | None = None
-) -> int:
-    value = options.get(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"x: option {name} must be a whole number, got {value!r}") from None
-    if number < low or (high is not None and number > high):
-        bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-        raise ConfigError(f"x: option {name} must be {bounds}, got {number}")
-    return number
-
-
-def _default_client() -> httpx.Client:
-    return httpx.Client(
-        timeout=30.0,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        # httpx drops the Authorization header if a redirect leaves the API's origin.
-        follow_redirects=True,
-    )

@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.connectors.base import MalformedResponse
+from ingest.connectors.http import json_object
+from ingest.connectors.normalizing import count, invalid_is_poison
 from ugc.contract import (
     Author,
     Engagement,
@@ -28,7 +30,6 @@ from ugc.contract import (
     Platform,
     PoisonMessage,
     RawPost,
-    summarize_validation_error,
 )
 
 #: A hashtag in text as X links it: ``#`` or the full-width U+FF03, not inside a word, with at
@@ -123,10 +124,8 @@ def is_retweet(tweet: XTweet) -> bool:
 
 def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | None:
     """Map one joined tweet found by searching ``#tag``; ``None`` for a retweet."""
-    try:
+    with invalid_is_poison("invalid X tweet"):
         parsed = XItem.model_validate(item)
-    except ValidationError as exc:
-        raise PoisonMessage(f"invalid X tweet: {summarize_validation_error(exc)}") from None
     tweet, user = parsed.tweet, parsed.author
     if is_retweet(tweet):
         return None
@@ -134,7 +133,7 @@ def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | N
         raise PoisonMessage(f"X tweet {tweet.id}: author {tweet.author_id} not in includes.users")
     text = html.unescape(tweet.note_tweet.text if tweet.note_tweet else tweet.text)
     metrics = tweet.public_metrics
-    try:
+    with invalid_is_poison(f"X tweet {tweet.id} does not fit RawPost"):
         return RawPost(
             platform=Platform.X,
             native_id=tweet.id,
@@ -145,7 +144,7 @@ def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | N
                 id=user.id,
                 handle=user.username,
                 display_name=user.name or None,
-                followers=_count(user.public_metrics.followers_count)
+                followers=count(user.public_metrics.followers_count)
                 if user.public_metrics
                 else None,
             ),
@@ -155,16 +154,12 @@ def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | N
             created_at=tweet.created_at,
             collected_at=collected_at,
             engagement=Engagement(
-                likes=_count(metrics.like_count),
-                reposts=_count(metrics.retweet_count),
-                replies=_count(metrics.reply_count),
-                quotes=_count(metrics.quote_count),
+                likes=count(metrics.like_count),
+                reposts=count(metrics.retweet_count),
+                replies=count(metrics.reply_count),
+                quotes=count(metrics.quote_count),
             ),
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"X tweet {tweet.id} does not fit RawPost: {summarize_validation_error(exc)}"
-        ) from None
 
 
 def read_page(body: Any) -> tuple[list[dict[str, Any]], list[int], str | None]:
@@ -227,11 +222,8 @@ def oldest_first(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def x_error_message(response: httpx.Response) -> str | None:
     """X's message: a problem+json ``title`` and ``detail`` (with the first of ``errors`` when it
     says more, as for an invalid request), or the older ``errors[0].message``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
+    body = json_object(response)
+    if body is None:
         return None
     parts: list[str] = []
     for key in ("title", "detail"):
@@ -270,7 +262,3 @@ def _language(lang: str | None) -> str | None:
     if not lang or lang in ("und", "zxx") or (len(lang) == 3 and lang.startswith("q")):
         return None
     return lang
-
-
-def _count(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None

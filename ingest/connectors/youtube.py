@@ -22,21 +22,35 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ingest.connectors.base import (
+    DEFAULT_STATE_DIR,
     AuthFailed,
     Budget,
     BudgetExhausted,
-    ConfigError,
     FetchResult,
     JobSpec,
     MalformedResponse,
 )
-from ingest.connectors.http import RETRY, USER_AGENT, ApiClient, Verdict, json_error_message
+from ingest.connectors.from_job import (
+    Hooks,
+    Wiring,
+    int_option,
+    required_credential,
+    state_dir_option,
+    text_option,
+)
+from ingest.connectors.http import (
+    RETRY,
+    ApiClient,
+    Verdict,
+    http_client,
+    json_error_message,
+    json_object,
+)
 from ingest.connectors.youtube_position import Instant, Position, newest, oldest
 from ingest.connectors.youtube_quota import SEARCH_COST, QuotaLedger, next_pacific_midnight
 from ingest.connectors.youtube_video import video_id, video_to_post
@@ -54,7 +68,8 @@ OPTIONS: dict[str, str] = {
     "max_results": "Videos per search page, 1 to 50 (default 50).",
     "max_pages": "Search pages per fetch before the rest waits for the next one (default 5).",
     "backfill_pages": "Pages of history read on the very first poll of a hashtag (default 1).",
-    "state_dir": "Directory of the quota ledger, one per API key (default .ugc/state).",
+    "state_dir": "Directory of the quota ledger, one per API key "
+    f"(default UGC_STATE_DIR, else {DEFAULT_STATE_DIR}).",
 }
 SEARCH_PATH = "/youtube/v3/search"
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -106,40 +121,28 @@ class YouTubeConnector:
         return f"YouTubeConnector(url={self._url!r})"  # never the key
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: httpx.Client | None = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> YouTubeConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> YouTubeConnector:
         """Build from a listening job; warns when its poll interval outruns the quota."""
-        api_key = job.credentials.get("api_key", "").strip()
-        if not api_key:
-            raise ConfigError("youtube: the job needs the api_key credential")
-        options = job.options
-        max_results = _integer(options, "max_results", 50)
-        if max_results > 50:
-            raise ConfigError(f"youtube: max_results is at most 50, got {max_results}")
+        api_key = required_credential(job, "api_key")
+        max_results = int_option(job, "max_results", 50, high=50)
+        daily_quota = int_option(job, "daily_quota", 10_000)
+        max_pages = int_option(job, "max_pages", 5)
+        backfill_pages = int_option(job, "backfill_pages", 1)
+        wiring = Wiring(**hooks)
         connector = cls(
-            client or httpx.Client(timeout=10.0, headers={"User-Agent": USER_AGENT}),
+            wiring.http_client(http_client),
             api_key=api_key,
             quota=QuotaLedger(
-                Path(str(options.get("state_dir") or ".ugc/state")),
-                api_key,
-                daily_quota=_integer(options, "daily_quota", 10_000),
-                now=now,
+                state_dir_option(job), api_key, daily_quota=daily_quota, now=wiring.now
             ),
             hashtag_count=max(1, len(job.hashtags)),
-            base_url=str(options.get("base_url") or DEFAULT_BASE_URL),
+            base_url=text_option(job, "base_url", DEFAULT_BASE_URL),
             max_results=max_results,
-            max_pages=_integer(options, "max_pages", 5),
-            backfill_pages=_integer(options, "backfill_pages", 1),
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
+            max_pages=max_pages,
+            backfill_pages=backfill_pages,
+            now=wiring.now,
+            sleep=wiring.sleep,
+            jitter=wiring.jitter,
         )
         safe = connector.min_poll_interval_s()
         if job.poll_interval_s < safe:
@@ -276,10 +279,7 @@ class YouTubeConnector:
 
 def _reasons(response: httpx.Response) -> set[str]:
     """``errors[].reason`` and ``details[].reason`` of a Google error body."""
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return set()
+    error = (json_object(response) or {}).get("error")
     if not isinstance(error, dict):
         return set()
     entries = [*(error.get("errors") or []), *(error.get("details") or [])]
@@ -292,16 +292,3 @@ def _error_message(response: httpx.Response) -> str | None:
     # YouTube puts HTML in some messages ("exceeded your <a href=...>quota</a>").
     message = json_error_message(response)
     return html_to_text(message) if message else None
-
-
-def _integer(options: dict[str, Any], name: str, default: int) -> int:
-    value = options.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"youtube: option {name} must be a whole number, got {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"youtube: option {name} must be positive, got {value!r}")
-    return number

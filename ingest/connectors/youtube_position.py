@@ -9,13 +9,13 @@ it also keeps ``before`` (the oldest instant fetched so far: the next fetch read
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ingest.connectors.base import position_object, position_text
 from ingest.connectors.youtube_video import video_id
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Position:
         if position is None:
             return None
         try:
-            payload = json.loads(position)
+            payload = position_object(position) or {}
             parts = {
                 name: Instant(str(payload[name]), set(map(str, payload[f"{name}_ids"])))
                 for name in ("after", "top", "before")
@@ -61,7 +61,7 @@ class Position:
             part: Instant | None = getattr(self, name)
             if part is not None:
                 payload[name], payload[f"{name}_ids"] = part.at, sorted(part.ids)
-        return json.dumps(payload)
+        return position_text(payload)
 
 
 def _dated(items: list[Any]) -> list[tuple[datetime, str, str]]:

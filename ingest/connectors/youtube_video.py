@@ -13,15 +13,14 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.connectors.normalizing import invalid_is_poison
 from ugc.contract import (
     Author,
     Media,
     Platform,
-    PoisonMessage,
     RawPost,
-    summarize_validation_error,
 )
 
 VIDEO_KIND = "youtube#video"
@@ -68,7 +67,7 @@ def video_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost | No
     ident = raw.get("id") if isinstance(raw, dict) else None
     if isinstance(ident, dict) and ident.get("kind") != VIDEO_KIND:
         return None
-    try:
+    with invalid_is_poison("invalid YouTube search result"):
         result = SearchResult.model_validate(raw)
         snippet = result.snippet
         title, description = html.unescape(snippet.title), html.unescape(snippet.description)
@@ -97,7 +96,3 @@ def video_to_post(raw: Any, *, tag: str, collected_at: datetime) -> RawPost | No
             created_at=snippet.publishedAt,
             collected_at=collected_at,
         )
-    except ValidationError as exc:
-        raise PoisonMessage(
-            f"invalid YouTube search result: {summarize_validation_error(exc)}"
-        ) from None

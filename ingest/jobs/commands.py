@@ -7,27 +7,30 @@ the same as one added with ``POST /v1/listening/jobs``, checked by the same rule
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 from kafka.errors import KafkaError
-from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from curation_api.kit import DomainError
 from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobRead
+from curation_api.listening.schemas import JobRead
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, ConnectorError
-from ingest.credentials import CredentialResolver
+from ingest.jobs.request import (
+    credential_resolver,
+    credentials_option,
+    job_request,
+    job_summary,
+    load_settings,
+    options_option,
+)
 from ingest.jobs.store import JobDefinition, JobStore, SchemaMissing
 from ingest.jobs.table import jobs_table
 from ingest.settings import IngestSettings
-from ugc.contract import summarize_validation_error
 
 
 @click.command("add")
@@ -40,13 +43,7 @@ from ugc.contract import summarize_validation_error
     metavar="TAG",
     help="Hashtag to listen for, with or without '#'; repeat for several.",
 )
-@click.option(
-    "--credentials",
-    "credentials_ref",
-    metavar="REF",
-    default=None,
-    help="Name of the job's secrets: UGC_CRED_<REF>_<NAME> variables or UGC_SECRETS_FILE.",
-)
+@credentials_option
 @click.option(
     "--interval",
     type=float,
@@ -60,14 +57,7 @@ from ugc.contract import summarize_validation_error
     default=None,
     help="Poll, or stream where the network can.  [default: the network's own]",
 )
-@click.option(
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Network option (e.g. base_url=https://mastodon.social); `ugc ingest networks` lists "
-    "them. VALUE is read as JSON when it is JSON (numbers, true), else as text.",
-)
+@options_option
 @click.option("--inactive", is_flag=True, help="Store the job without running it yet.")
 def add_job(
     network: str,
@@ -82,30 +72,23 @@ def add_job(
 
     A running `ugc ingest run` (and `ugc up`) starts it within seconds.
     """
-    try:
-        body = JobCreate.model_validate(
-            {
-                "network": network,
-                "hashtags": list(hashtags),
-                "credentials_ref": credentials_ref,
-                "poll_interval_s": interval,
-                "mode": mode,
-                "options": _parse_options(options),
-                "active": not inactive,
-            }
-        )
-    except ValidationError as exc:
-        raise click.UsageError(summarize_validation_error(exc)) from None
-    settings = _settings()
+    body = job_request(
+        network,
+        hashtags,
+        credentials_ref=credentials_ref,
+        interval=interval,
+        mode=mode,
+        options=options,
+        active=not inactive,
+    )
+    settings = load_settings()
     with _store(settings) as store, store.session() as session:
         try:
-            job = service.create_job(session, body, _credentials(settings))
+            job = service.create_job(session, body, credential_resolver(settings))
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
         session.commit()
-    tags = " ".join(f"#{t}" for t in job.hashtags)
-    how = "streaming" if job.mode == "stream" else f"every {job.poll_interval_s:g}s"
-    click.echo(f"job {job.id}: {job.network} {tags} ({how}){'' if job.active else ', inactive'}")
+    click.echo(job_summary(job))
     if job.credentials.missing:
         click.echo(f"missing credentials: {', '.join(job.credentials.missing)}", err=True)
 
@@ -113,8 +96,8 @@ def add_job(
 @click.command("list")
 def list_jobs() -> None:
     """Every listening job with its health (status, last poll, posts, errors)."""
-    settings = _settings()
-    credentials = _credentials(settings)
+    settings = load_settings()
+    credentials = credential_resolver(settings)
     rows: list[JobRead] = []
     with _store(settings) as store, store.session() as session:
         cursor = None
@@ -149,7 +132,7 @@ def run_jobs(reload_interval: float | None) -> None:
     from ingest.producer import PostProducer
     from ugc.broker import create_topics
 
-    settings = _settings()
+    settings = load_settings()
     if reload_interval is not None:
         settings = settings.model_copy(update={"jobs_reload_interval_s": reload_interval})
     try:
@@ -164,9 +147,10 @@ def run_jobs(reload_interval: float | None) -> None:
     with _store(settings) as store, _stop_on_signals() as stop:
         worker = ListeningWorker(
             store,
-            _credentials(settings),
+            credential_resolver(settings),
             sink,
             reload_interval_s=settings.jobs_reload_interval_s,
+            state_dir=settings.state_dir,
         )
         worker.run(stop)
     click.echo("ingest run: stopped")
@@ -193,13 +177,16 @@ def backfill_job(job_id: int, pages: int | None) -> None:
     from ingest.jobs.backfill import backfill, backfill_spec
     from ingest.jobs.worker import job_spec
 
-    settings = _settings()
+    settings = load_settings()
     with _store(settings) as store:
         job = store.job(job_id)
     if job is None:
         raise click.ClickException(f"no listening job {job_id}")
     try:
-        spec = backfill_spec(job_spec(job, registry.Mode.POLL, _credentials(settings)), pages)
+        spec = job_spec(
+            job, registry.Mode.POLL, credential_resolver(settings), state_dir=settings.state_dir
+        )
+        spec = backfill_spec(spec, pages)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     with (
@@ -241,31 +228,6 @@ def networks() -> None:
             click.echo(f"  --option {option}=...  {meaning}")
     for name, why in registry.UNSUPPORTED.items():
         click.echo(f"{name}: not supported. {why}.")
-
-
-def _parse_options(pairs: tuple[str, ...]) -> dict[str, object]:
-    options: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
-        try:
-            options[key.strip()] = json.loads(value)
-        except ValueError:
-            options[key.strip()] = value
-    return options
-
-
-def _settings() -> IngestSettings:
-    try:
-        return IngestSettings()
-    except ValidationError as exc:
-        raise click.ClickException(f"invalid settings: {exc}") from None
-
-
-def _credentials(settings: IngestSettings) -> CredentialResolver:
-    # The one place the job secrets' variables (UGC_CRED_*) are read, like settings: once.
-    return CredentialResolver(environ=os.environ, secrets_file=settings.secrets_file)
 
 
 @contextmanager

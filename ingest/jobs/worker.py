@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,13 +35,16 @@ from curation_api.models import JobStatus, ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec, JobStopped
 from ingest.connectors.runner import PollingRunner, stoppable_sleep
-from ingest.credentials import CredentialResolver, CredentialsError, env_name
+from ingest.credentials import CredentialResolver, CredentialsError, missing_credentials_message
 from ingest.jobs.store import JobDefinition, JobHealth, JobStore
 from ingest.producer import PostSink
 
 log = logging.getLogger(__name__)
 
 SinkFactory = Callable[[JobDefinition], PostSink]
+
+#: The option through which connectors that keep ledgers learn where (see :func:`job_spec`).
+STATE_DIR_OPTION = "state_dir"
 
 
 @dataclass
@@ -70,6 +74,7 @@ class ListeningWorker:
         restart_delay_s: float = 5.0,
         restart_delay_cap_s: float = 300.0,
         stop_timeout_s: float = 30.0,
+        state_dir: Path | None = None,
     ) -> None:
         self._store = store
         self._credentials = credentials
@@ -78,6 +83,7 @@ class ListeningWorker:
         self._restart_delay_s = restart_delay_s
         self._restart_delay_cap_s = restart_delay_cap_s
         self._stop_timeout_s = stop_timeout_s
+        self._state_dir = state_dir
         self._running: dict[int, _Running] = {}
         self._stopping: list[_Running] = []
         self._crashes: dict[int, _Crash] = {}
@@ -220,7 +226,7 @@ class ListeningWorker:
         return poll
 
     def _spec(self, job: JobDefinition, mode: registry.Mode) -> JobSpec:
-        return job_spec(job, mode, self._credentials)
+        return job_spec(job, mode, self._credentials, state_dir=self._state_dir)
 
     def _sink(self, job: JobDefinition, resources: ExitStack) -> PostSink:
         sink = self._sinks(job)
@@ -245,9 +251,19 @@ class ListeningWorker:
         self._said_idle = idle
 
 
-def job_spec(job: JobDefinition, mode: registry.Mode, credentials: CredentialResolver) -> JobSpec:
+def job_spec(
+    job: JobDefinition,
+    mode: registry.Mode,
+    credentials: CredentialResolver,
+    *,
+    state_dir: Path | None = None,
+) -> JobSpec:
     """The job as its ``mode``'s connector sees it, with its secrets resolved (never logged);
-    :class:`ConfigError` naming what is missing, or why the network cannot run it."""
+    :class:`ConfigError` naming what is missing, or why the network cannot run it.
+
+    ``state_dir`` (``UGC_STATE_DIR``) becomes the ``state_dir`` option of a job whose network
+    reads one and that does not set its own, so that Instagram's hashtag budget and YouTube's
+    quota ledger live where the deployment keeps its state, whoever runs the job."""
     description = registry.describe(job.network, mode)
     try:
         secrets = credentials.resolve(job.credentials_ref, description.credential_names)
@@ -255,29 +271,17 @@ def job_spec(job: JobDefinition, mode: registry.Mode, credentials: CredentialRes
         raise ConfigError(str(exc)) from None
     missing = [n for n in description.required_credentials if n not in secrets]
     if missing:
-        raise ConfigError(missing_credentials_message(job, missing))
+        raise ConfigError(missing_credentials_message(job.network, job.credentials_ref, missing))
+    options = dict(job.options)
+    if state_dir is not None and STATE_DIR_OPTION in description.options:
+        options[STATE_DIR_OPTION] = options.get(STATE_DIR_OPTION) or str(state_dir)
     return JobSpec(
         job_id=str(job.id),
         network=job.network,
         hashtags=job.hashtags,
         poll_interval_s=job.poll_interval_s,
-        options=dict(job.options),
+        options=options,
         credentials=secrets,
-    )
-
-
-def missing_credentials_message(job: JobDefinition, missing: list[str]) -> str:
-    """Which secrets a job lacks and where to put them (names and places, never values)."""
-    names = ", ".join(missing)
-    if job.credentials_ref is None:
-        return (
-            f"{job.network} needs the credential(s) {names}: give the job a credentials "
-            f"reference (credentials_ref), then set {env_name('<ref>', missing[0])}"
-        )
-    return (
-        f"{job.network} needs the credential(s) {names} under reference "
-        f"{job.credentials_ref!r}: set {env_name(job.credentials_ref, missing[0])} "
-        "or add it to the secrets file (UGC_SECRETS_FILE)"
     )
 
 

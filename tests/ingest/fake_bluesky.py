@@ -26,6 +26,8 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.ingest.fake_api import FakeApi, RateWindow
+
 POST = "app.bsky.feed.post"
 TAG = "app.bsky.richtext.facet#tag"
 LINK = "app.bsky.richtext.facet#link"
@@ -309,7 +311,7 @@ def make_post_view(
     return view
 
 
-class FakeBlueskyXrpc:
+class FakeBlueskyXrpc(FakeApi):
     """A PDS that logs in ``identifier``/``password`` and proxies search, on a fake clock."""
 
     def __init__(
@@ -323,8 +325,8 @@ class FakeBlueskyXrpc:
         window_s: float = 300.0,
     ) -> None:
         self.base_url = base_url
+        super().__init__()
         self.posts: list[dict[str, Any]] = []
-        self.requests: list[httpx.Request] = []
         self.sessions_created = 0
         self.refreshes = 0
         #: Every access token issued is already expired (a clock far off, a broken PDS).
@@ -335,11 +337,7 @@ class FakeBlueskyXrpc:
         self._refresh: set[str] = set()
         self._serial = 0
         self._sessions = 0
-        self._rate_limit = rate_limit
-        self._window = timedelta(seconds=window_s)
-        self._remaining = rate_limit
-        self._reset_at = now() + self._window
-        self._faults: deque[Callable[[httpx.Request], httpx.Response]] = deque()
+        self._limit = RateWindow(now, rate_limit, window_s)
 
     # --- content --------------------------------------------------------------------------
 
@@ -371,31 +369,22 @@ class FakeBlueskyXrpc:
         self._access, self._refresh = set(), set()
 
     def fail_next(self, status: int = 502, *, times: int = 1) -> None:
-        for _ in range(times):
-            self._faults.append(lambda _: httpx.Response(status, text="<html>Bad Gateway</html>"))
+        self.fault_next(
+            lambda _: httpx.Response(status, text="<html>Bad Gateway</html>"), times=times
+        )
 
     def spend_rate_limit(self, *, reset_in_s: float) -> None:
-        self._remaining = 0
-        self._reset_at = self._now() + timedelta(seconds=reset_in_s)
+        self._limit.spend(reset_in_s=reset_in_s)
 
     # --- HTTP -----------------------------------------------------------------------------
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self.handle))
 
     @property
     def search_params(self) -> list[dict[str, str]]:
         return [dict(r.url.params) for r in self.requests if r.url.path.endswith("searchPosts")]
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self._faults:
-            return self._faults.popleft()(request)
-        if self._now() >= self._reset_at:
-            self._remaining, self._reset_at = self._rate_limit, self._now() + self._window
-        if self._remaining <= 0:
+    def _respond(self, request: httpx.Request) -> httpx.Response:
+        if not self._limit.take():
             return _xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded", self._rate())
-        self._remaining -= 1
         method = request.url.path.rsplit("/", 1)[-1]
         if method == "com.atproto.server.createSession":
             return self._create_session(request)
@@ -456,10 +445,10 @@ class FakeBlueskyXrpc:
 
     def _rate(self) -> dict[str, str]:
         return {
-            "RateLimit-Limit": str(self._rate_limit),
-            "RateLimit-Remaining": str(max(self._remaining, 0)),
-            "RateLimit-Reset": str(int(self._reset_at.timestamp())),
-            "RateLimit-Policy": f"{self._rate_limit};w={int(self._window.total_seconds())}",
+            "RateLimit-Limit": str(self._limit.limit),
+            "RateLimit-Remaining": str(self._limit.remaining),
+            "RateLimit-Reset": str(int(self._limit.reset_at.timestamp())),
+            "RateLimit-Policy": f"{self._limit.limit};w={int(self._limit.window.total_seconds())}",
         }
 
 

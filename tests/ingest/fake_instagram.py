@@ -18,19 +18,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from tests.ingest.fake_api import FakeApi
+
 GRAPH = "https://graph.facebook.com/v21.0"
 IG_USER_ID = "17841400008460056"
 TOKEN = "EAAGm0PX4ZCpsBA-fake-s3cret-token"
 PAGE_MAX = 50
-
-Fault = Callable[[httpx.Request], httpx.Response]
 
 
 def graph_time(moment: datetime) -> str:
@@ -72,8 +71,10 @@ def make_media(
     return media
 
 
-class FakeInstagram:
+class FakeInstagram(FakeApi):
     """Hashtags and their media, served through :meth:`client` (an ``httpx.MockTransport``)."""
+
+    malformed_body = b"<html>Sorry, something went wrong.</html>"
 
     def __init__(
         self,
@@ -83,8 +84,7 @@ class FakeInstagram:
         ig_user_id: str = IG_USER_ID,
         page_size: int = PAGE_MAX,
     ) -> None:
-        self.requests: list[httpx.Request] = []
-        self.responses: list[int] = []
+        super().__init__()
         self.app_usage = {"call_count": 7, "total_time": 4, "total_cputime": 3}
         self.repeat_cursor = False
         #: Likes that put media on ``top_media``.
@@ -98,7 +98,6 @@ class FakeInstagram:
         self._media: dict[str, list[dict[str, Any]]] = {}
         self._hashtag_ids: dict[str, str] = {}
         self._searches: list[tuple[str, datetime]] = []
-        self._faults: deque[Fault] = deque()
         self._next_id = 17_900_000_000_000_000
 
     # --- content -------------------------------------------------------------------------
@@ -133,10 +132,10 @@ class FakeInstagram:
     # --- scripted faults, consumed one per request -----------------------------------------
 
     def fail_next(self, status: int = 500, *, times: int = 1) -> None:
-        for _ in range(times):
-            self._faults.append(
-                lambda _: _error(status, 1, "An unknown error has occurred.", self._usage())
-            )
+        self.fault_next(
+            lambda _: _error(status, 1, "An unknown error has occurred.", self._usage()),
+            times=times,
+        )
 
     def throttle_next(self, *, code: int = 4, status: int = 403, times: int = 1) -> None:
         """The app went over its quota: a throttling code in a 400/403, usage at 100 %."""
@@ -145,29 +144,16 @@ class FakeInstagram:
             usage = {"call_count": 100, "total_time": 41, "total_cputime": 38}
             return _error(status, code, "Application request limit reached", usage)
 
-        for _ in range(times):
-            self._faults.append(fault)
+        self.fault_next(fault, times=times)
 
     def expire_token_next(self) -> None:
         message = (
             "Error validating access token: Session has expired on Saturday, 01-Mar-25 "
             "04:00:00 PST. The current time is Saturday, 01-Mar-25 05:12:09 PST."
         )
-        self._faults.append(lambda _: _error(400, 190, message, self._usage(), subcode=463))
-
-    def malform_next(self, body: bytes = b"<html>Sorry, something went wrong.</html>") -> None:
-        self._faults.append(lambda _: httpx.Response(200, content=body))
+        self.fault_next(lambda _: _error(400, 190, message, self._usage(), subcode=463))
 
     # --- the HTTP side ---------------------------------------------------------------------
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self.handle))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self._faults.popleft()(request) if self._faults else self._respond(request)
-        self.responses.append(response.status_code)
-        return response
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params

@@ -10,20 +10,20 @@ with a budget that runs down (ISO reset time) and a 429 when it is spent, errors
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+
+from tests.ingest.fake_api import FakeApi, RateWindow
 
 TIMELINE_PREFIX = "/api/v1/timelines/tag/"
 # Ids cross from 17 to 18 digits after a few statuses: ids are decimal strings of growing
 # length, and comparing them as text ("99…" > "100…") is a classic bug this exposes.
 FIRST_ID = 99_999_999_999_999_996
 
-Fault = Callable[[httpx.Request], httpx.Response]
 
 #: Content as Mastodon renders it: paragraphs, a hashtag, a shortened link (invisible parts and
 #: an ellipsis), a mention of a remote account, an entity and a line break.
@@ -105,8 +105,10 @@ def make_media(
     }
 
 
-class FakeMastodon:
+class FakeMastodon(FakeApi):
     """One instance's tag timelines, served through :meth:`client` (an ``httpx.MockTransport``)."""
+
+    malformed_body = b"<html>Moved to a new host</html>"
 
     def __init__(
         self,
@@ -117,17 +119,12 @@ class FakeMastodon:
         window_s: float = 300.0,
         requires_token: str | None = None,
     ) -> None:
+        super().__init__()
         self.base_url = base_url
         self.statuses: list[dict[str, Any]] = []
-        self.requests: list[httpx.Request] = []
-        self.responses: list[int] = []
         self._now = now
-        self._rate_limit = rate_limit
-        self._window = timedelta(seconds=window_s)
-        self._remaining = rate_limit
-        self._reset_at = now() + self._window
+        self._rate = RateWindow(now, rate_limit, window_s)
         self._requires_token = requires_token
-        self._faults: deque[Fault] = deque()
         #: "documented", "missing" (no Link header at all) or "stuck" (rel="prev" repeats min_id).
         self.links = "documented"
         self._next_id = FIRST_ID
@@ -151,36 +148,19 @@ class FakeMastodon:
 
     def fail_next(self, status: int = 503, *, times: int = 1) -> None:
         body = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
-        for _ in range(times):
-            self._faults.append(lambda _: httpx.Response(status, content=body))
-
-    def drop_connection_next(self) -> None:
-        def fault(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError("connection refused", request=request)
-
-        self._faults.append(fault)
-
-    def malform_next(self, body: bytes = b"<html>Moved to a new host</html>") -> None:
-        self._faults.append(lambda _: httpx.Response(200, content=body))
+        self.fault_next(lambda _: httpx.Response(status, content=body), times=times)
 
     def not_found_next(self) -> None:
-        self._faults.append(lambda _: _error(404, "Record not found"))
+        self.fault_next(lambda _: _error(404, "Record not found"))
 
     def spend_rate_limit(self, *, reset_in_s: float) -> None:
         """Someone else on this IP spent the budget: the next request gets a 429."""
-        self._remaining = 0
-        self._reset_at = self._now() + timedelta(seconds=reset_in_s)
+        self._rate.spend(reset_in_s=reset_in_s)
 
     # --- the HTTP side ---------------------------------------------------------------------
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, transport=httpx.MockTransport(self.handle))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self._respond(request)
-        self.responses.append(response.status_code)
-        return response
+        return httpx.Client(base_url=self.base_url, transport=self.transport())
 
     @property
     def timeline_params(self) -> list[dict[str, str]]:
@@ -188,14 +168,8 @@ class FakeMastodon:
         return [dict(r.url.params) for r in self.requests]
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
-        if self._faults:
-            return self._faults.popleft()(request)
-        if self._now() >= self._reset_at:
-            self._remaining = self._rate_limit
-            self._reset_at = self._now() + self._window
-        if self._remaining <= 0:
+        if not self._rate.take():
             return _error(429, "Too many requests", self._rate_headers())
-        self._remaining -= 1
         headers = self._rate_headers()
         if self._requires_token and request.headers.get("Authorization") != (
             f"Bearer {self._requires_token}"
@@ -232,9 +206,9 @@ class FakeMastodon:
 
     def _rate_headers(self) -> dict[str, str]:
         return {
-            "X-RateLimit-Limit": str(self._rate_limit),
-            "X-RateLimit-Remaining": str(max(self._remaining, 0)),
-            "X-RateLimit-Reset": self._reset_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "X-RateLimit-Limit": str(self._rate.limit),
+            "X-RateLimit-Remaining": str(self._rate.remaining),
+            "X-RateLimit-Reset": self._rate.reset_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
 
 

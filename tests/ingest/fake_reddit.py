@@ -19,20 +19,19 @@ import copy
 import html
 import json
 import re
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from tests.ingest.fake_api import FakeApi, RateWindow
+
 OAUTH_HOST = "oauth.reddit.com"
 WWW_HOST = "www.reddit.com"
 # Base-36 ids cross from 6 to 7 digits after a few posts ("zzzzzz" < "1000000" as numbers only).
 FIRST_ID = int("zzzzzx", 36)
 FIRST_CREATED_UTC = 1740826800.0  # 2025-03-01T11:00:00Z
-
-Fault = Callable[[httpx.Request], httpx.Response]
 
 
 def base36(number: int) -> str:
@@ -44,8 +43,10 @@ def base36(number: int) -> str:
     return out or "0"
 
 
-class FakeReddit:
+class FakeReddit(FakeApi):
     """Reddit search over published posts, served through :meth:`transport`."""
+
+    malformed_body = b"<!doctype html><title>reddit: we broke</title>"
 
     def __init__(
         self,
@@ -58,23 +59,18 @@ class FakeReddit:
         window_s: float = 600.0,
         anonymous_per_minute: int = 10,
     ) -> None:
+        super().__init__()
         self.tokens = {access_token}
         self.client_id, self.client_secret = client_id, client_secret
         self.posts: list[dict[str, Any]] = []
-        self.requests: list[httpx.Request] = []
-        self.responses: list[int] = []
         self.listing_depth = 1000
         self.granted: list[str] = []
         #: Changes each served child (after escaping), to serve what the documented shape is not.
         self.mangle: Callable[[dict[str, Any]], object] | None = None
         self._now = now
-        self._rate_limit = rate_limit
-        self._window = timedelta(seconds=window_s)
-        self._used = 0
-        self._reset_at = now() + self._window
+        self._rate = RateWindow(now, rate_limit, window_s)
         self._anonymous_per_minute = anonymous_per_minute
         self._anonymous_at: list[datetime] = []
-        self._faults: deque[Fault] = deque()
         self._next_id = FIRST_ID
 
     # --- content -------------------------------------------------------------------------
@@ -132,30 +128,13 @@ class FakeReddit:
 
     def fail_next(self, status: int = 503, *, times: int = 1) -> None:
         body = b"<html><body><h1>all servers are busy</h1></body></html>"
-        for _ in range(times):
-            self._faults.append(lambda _: httpx.Response(status, content=body))
-
-    def drop_connection_next(self) -> None:
-        def fault(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError("connection reset", request=request)
-
-        self._faults.append(fault)
-
-    def malform_next(self, body: bytes = b"<!doctype html><title>reddit: we broke</title>") -> None:
-        self._faults.append(lambda _: httpx.Response(200, content=body))
+        self.fault_next(lambda _: httpx.Response(status, content=body), times=times)
 
     def spend_rate_limit(self, *, reset_in_s: float) -> None:
         """Someone else spent the budget: the next OAuth request gets a 429."""
-        self._used = self._rate_limit
-        self._reset_at = self._now() + timedelta(seconds=reset_in_s)
+        self._rate.spend(reset_in_s=reset_in_s)
 
     # --- the HTTP side ---------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=self.transport())
 
     @property
     def search_requests(self) -> list[httpx.Request]:
@@ -165,15 +144,7 @@ class FakeReddit:
     def search_params(self) -> list[dict[str, str]]:
         return [dict(r.url.params) for r in self.search_requests]
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self._respond(request)
-        self.responses.append(response.status_code)
-        return response
-
     def _respond(self, request: httpx.Request) -> httpx.Response:
-        if self._faults:
-            return self._faults.popleft()(request)
         host, path = request.url.host, request.url.path
         if request.method == "POST" and host == WWW_HOST and path == "/api/v1/access_token":
             return self._grant(request)
@@ -185,12 +156,8 @@ class FakeReddit:
                 return _error(429, "Too Many Requests")
             return self._search(request.url.params, {})
         if request.method == "GET" and host == OAUTH_HOST and path == "/search":
-            if self._now() >= self._reset_at:
-                self._used, self._reset_at = 0, self._now() + self._window
-            headers = self._rate_headers()
-            if self._used >= self._rate_limit:
-                return _error(429, "Too Many Requests", headers)
-            self._used += 1
+            if not self._rate.take():
+                return _error(429, "Too Many Requests", self._rate_headers())
             headers = self._rate_headers()
             authorization = request.headers.get("Authorization", "")
             if authorization.removeprefix("Bearer ") not in self.tokens:
@@ -248,9 +215,9 @@ class FakeReddit:
 
     def _rate_headers(self) -> dict[str, str]:
         return {
-            "X-Ratelimit-Used": str(self._used),
-            "X-Ratelimit-Remaining": f"{max(self._rate_limit - self._used, 0):.1f}",
-            "X-Ratelimit-Reset": str(int((self._reset_at - self._now()).total_seconds())),
+            "X-Ratelimit-Used": str(self._rate.used),
+            "X-Ratelimit-Remaining": f"{self._rate.remaining:.1f}",
+            "X-Ratelimit-Reset": str(int((self._rate.reset_at - self._now()).total_seconds())),
         }
 
 

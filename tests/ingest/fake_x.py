@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from tests.ingest.fake_api import FakeApi, RateWindow
+
 SEARCH_PATH = "/2/tweets/search/recent"
 # Ids cross from 18 to 19 digits after a few tweets: compared as text, "99…" > "100…".
 FIRST_ID = 999_999_999_999_999_996
 CREATED_AT = datetime(2025, 3, 1, 11, 0)
 
-Fault = Callable[[httpx.Request], httpx.Response]
 
 RATE_LIMIT_BODIES: dict[str, dict[str, Any]] = {
     "errors": {"errors": [{"code": 88, "message": "Rate limit exceeded"}]},
@@ -83,8 +83,10 @@ def make_media(
     return media
 
 
-class FakeX:
+class FakeX(FakeApi):
     """Recent search over published tweets, served through :meth:`transport`."""
+
+    malformed_body = b"<html>Over capacity</html>"
 
     def __init__(
         self,
@@ -95,20 +97,15 @@ class FakeX:
         rate_limit: int = 450,
         window_s: float = 900.0,
     ) -> None:
+        super().__init__()
         self.base_url = base_url
         self.bearer_token = bearer_token
         self.tweets: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
-        self.requests: list[httpx.Request] = []
-        self.responses: list[int] = []
         self._now = now
-        self._rate_limit = rate_limit
-        self._window = timedelta(seconds=window_s)
-        self._remaining = rate_limit
-        self._reset_at = now() + self._window
+        self._rate = RateWindow(now, rate_limit, window_s)
         self.rate_limit_shape = "errors"
-        self._faults: deque[Fault] = deque()
         self._tokens: dict[str, int] = {}  # next_token -> the id the next page starts below
         self._next_id = FIRST_ID
 
@@ -165,59 +162,28 @@ class FakeX:
 
     def fail_next(self, status: int = 503, *, times: int = 1) -> None:
         body = {"title": "Service Unavailable", "detail": "Service Unavailable", "status": status}
-        for _ in range(times):
-            self._faults.append(lambda _: httpx.Response(status, json=body))
-
-    def drop_connection_next(self) -> None:
-        def fault(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError("connection refused", request=request)
-
-        self._faults.append(fault)
-
-    def malform_next(self, body: bytes = b"<html>Over capacity</html>") -> None:
-        self._faults.append(lambda _: httpx.Response(200, content=body))
+        self.fault_next(lambda _: httpx.Response(status, json=body), times=times)
 
     def respond_next(self, status: int, body: dict[str, Any]) -> None:
-        self._faults.append(
-            lambda _: httpx.Response(status, json=body, headers=self._rate_headers())
-        )
+        self.fault_next(lambda _: httpx.Response(status, json=body, headers=self._rate_headers()))
 
     def spend_rate_limit(self, *, reset_in_s: float, shape: str = "errors") -> None:
         """Someone else on this app spent the budget: the next request gets a 429."""
-        self._remaining = 0
-        self._reset_at = self._now() + timedelta(seconds=reset_in_s)
+        self._rate.spend(reset_in_s=reset_in_s)
         self.rate_limit_shape = shape
 
     # --- the HTTP side ---------------------------------------------------------------------
-
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=self.transport())
 
     @property
     def search_params(self) -> list[dict[str, str]]:
         return [dict(r.url.params) for r in self.requests]
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self._respond(request)
-        self.responses.append(response.status_code)
-        return response
-
     def _respond(self, request: httpx.Request) -> httpx.Response:
-        if self._faults:
-            return self._faults.popleft()(request)
         if request.headers.get("Authorization") != f"Bearer {self.bearer_token}":
             return httpx.Response(401, json=UNAUTHORIZED)
-        if self._now() >= self._reset_at:
-            self._remaining = self._rate_limit
-            self._reset_at = self._now() + self._window
-        if self._remaining <= 0:
+        if not self._rate.take():
             shape = RATE_LIMIT_BODIES[self.rate_limit_shape]
             return httpx.Response(429, json=shape, headers=self._rate_headers())
-        self._remaining -= 1
         headers = self._rate_headers()
         if request.method != "GET" or request.url.path != SEARCH_PATH:
             return httpx.Response(
@@ -285,9 +251,9 @@ class FakeX:
 
     def _rate_headers(self) -> dict[str, str]:
         return {
-            "x-rate-limit-limit": str(self._rate_limit),
-            "x-rate-limit-remaining": str(max(self._remaining, 0)),
-            "x-rate-limit-reset": str(int(self._reset_at.timestamp())),
+            "x-rate-limit-limit": str(self._rate.limit),
+            "x-rate-limit-remaining": str(self._rate.remaining),
+            "x-rate-limit-reset": str(int(self._rate.reset_at.timestamp())),
         }
 
 

@@ -13,18 +13,17 @@ key gets the 400 ``keyInvalid`` answer.
 from __future__ import annotations
 
 import base64
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from tests.ingest.fake_api import FakeApi
+
 BASE_URL = "https://www.googleapis.com"
 API_KEY = "AIzaSyFAKE-k3y-0123456789abcdefghij"
 SEARCH_COST = 100
-
-Fault = Callable[[httpx.Request], httpx.Response]
 
 
 def rfc3339(moment: datetime) -> str:
@@ -68,20 +67,20 @@ def make_video(
     }
 
 
-class FakeYouTube:
+class FakeYouTube(FakeApi):
     """Videos and the search over them, served through :meth:`client` (MockTransport)."""
+
+    malformed_body = b"<html><title>502 Bad Gateway</title></html>"
 
     def __init__(
         self, *, now: Callable[[], datetime], api_key: str = API_KEY, daily_quota: int = 10_000
     ) -> None:
-        self.requests: list[httpx.Request] = []
-        self.responses: list[int] = []
+        super().__init__()
         self.results: list[dict[str, Any]] = []
         self.units_used = 0
         self.daily_quota = daily_quota
         self._now = now
         self._api_key = api_key
-        self._faults: deque[Fault] = deque()
         self._counter = 0
 
     # --- content -------------------------------------------------------------------------
@@ -112,36 +111,25 @@ class FakeYouTube:
     # --- scripted faults, consumed one per request -----------------------------------------
 
     def fail_next(self, status: int = 503, *, times: int = 1) -> None:
-        for _ in range(times):
-            self._faults.append(lambda _: _error(status, "backendError", "global", "Backend Error"))
+        self.fault_next(
+            lambda _: _error(status, "backendError", "global", "Backend Error"), times=times
+        )
 
     def rate_limit_next(self) -> None:
-        self._faults.append(
+        self.fault_next(
             lambda _: _error(
                 403, "rateLimitExceeded", "usageLimits", "The request was rate limited."
             )
         )
 
     def too_many_next(self) -> None:
-        self._faults.append(lambda _: httpx.Response(429, headers={"Retry-After": "7"}))
+        self.fault_next(lambda _: httpx.Response(429, headers={"Retry-After": "7"}))
 
     def forbid_next(self) -> None:
         message = "The request is not properly authorized to retrieve the specified content."
-        self._faults.append(lambda _: _error(403, "forbidden", "youtube.common", message))
-
-    def malform_next(self, body: bytes = b"<html><title>502 Bad Gateway</title></html>") -> None:
-        self._faults.append(lambda _: httpx.Response(200, content=body))
+        self.fault_next(lambda _: _error(403, "forbidden", "youtube.common", message))
 
     # --- the HTTP side ---------------------------------------------------------------------
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self.handle))
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        response = self._faults.popleft()(request) if self._faults else self._respond(request)
-        self.responses.append(response.status_code)
-        return response
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from ingest.connectors import registry
 from ingest.connectors.base import AuthFailed, Budget, FetchResult, JobSpec, StreamEvent
-from ugc.contract import RawPost, utcnow
+from ingest.connectors.from_job import Hooks
+from ugc.contract import RawPost
 
 NETWORK = "fakenet"
 REQUIRED_CREDENTIALS: tuple[str, ...] = ("token",)
@@ -27,6 +28,7 @@ OPTIONS: dict[str, str] = {
     "feed": "Name of the fake feed to read (tests).",
     "preload": "Posts per hashtag a feed made on first use starts with (subprocess tests).",
     "backfill_pages": "Accepted like a real connector's; recorded.",
+    "state_dir": "Where a real connector would keep its ledgers; recorded.",
 }
 
 VALID_TOKEN = "fakenet-valid-token-3f9a"
@@ -84,15 +86,7 @@ class FakenetConnector:
         return f"FakenetConnector(feed={self.feed.name!r})"
 
     @classmethod
-    def from_job(
-        cls,
-        job: JobSpec,
-        *,
-        client: Any = None,
-        now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] | None = None,
-        jitter: Callable[[], float] | None = None,
-    ) -> FakenetConnector:
+    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> FakenetConnector:
         name = str(job.options["feed"])
         feed = FEEDS.get(name)
         if feed is None:  # a subprocess: the feed is made here, with `preload` posts per tag

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +145,31 @@ def run_with_crashes(
     points.crash_at = None
     _poll(job, make_connector, settings, store, points, crash=False)
     return RestartReport(crashes=points.crashes, topic_post_ids=read_post_ids(bootstrap, job))
+
+
+def check_restarts_lose_nothing(
+    *,
+    bootstrap: str,
+    job: JobSpec,
+    make_connector: Callable[[], PollingConnector],
+    publish: Callable[[int], None],
+    published: Collection[str],
+    checkpoint_dir: Path,
+    rounds: int = 8,
+) -> RestartReport:
+    """:func:`run_with_crashes`, then check that the run really was interrupted and that the
+    topic holds every native id of ``published`` (filled in by ``publish``) and nothing else."""
+    report = run_with_crashes(
+        bootstrap=bootstrap,
+        job=job,
+        make_connector=make_connector,
+        publish=publish,
+        checkpoint_dir=checkpoint_dir,
+        rounds=rounds,
+    )
+    assert report.crashes
+    assert set(report.topic_post_ids) == {f"{job.network}:{i}" for i in published}
+    return report
 
 
 def _poll(

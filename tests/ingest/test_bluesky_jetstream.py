@@ -8,7 +8,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -49,11 +48,6 @@ def jetstream() -> Iterator[FakeJetstream]:
     fake.close()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> CheckpointStore:
-    return CheckpointStore(tmp_path / "checkpoints")
-
-
 def make_job(
     jetstream: FakeJetstream, *, hashtags: tuple[str, ...] = ("brand",), rewind_s: float = 0
 ) -> JobSpec:
@@ -62,7 +56,7 @@ def make_job(
 
 
 def make_runner(
-    job: JobSpec, sink: object, store: CheckpointStore, health: MemoryHealth | None = None
+    job: JobSpec, sink: object, checkpoints: CheckpointStore, health: MemoryHealth | None = None
 ) -> StreamRunner:
     connector = BlueskyStreamConnector.from_job(job, tick_s=0.05)
     # No real waits between reconnections; every post is checkpointed at once.
@@ -70,22 +64,22 @@ def make_runner(
         job,
         connector,
         sink,
-        store,
+        checkpoints,
         health,
         sleep=lambda _: None,
         flush_every=1,  # type: ignore[arg-type]
     )
 
 
-def saved(store: CheckpointStore, runner: StreamRunner) -> str | None:
-    return store.load(runner.position_key)
+def saved(checkpoints: CheckpointStore, runner: StreamRunner) -> str | None:
+    return checkpoints.load(runner.position_key)
 
 
 def test_only_new_posts_with_a_followed_hashtag_are_produced(
-    jetstream: FakeJetstream, store: CheckpointStore
+    jetstream: FakeJetstream, checkpoints: CheckpointStore
 ) -> None:
     producer = RecordingProducer()
-    runner = make_runner(make_job(jetstream, hashtags=("brand", "shoes")), producer, store)
+    runner = make_runner(make_job(jetstream, hashtags=("brand", "shoes")), producer, checkpoints)
     multibyte = "Über café ☕ — read example.com/reviews/20... #Brand 👟"
     link = "https://example.com/reviews/2025/running-shoes"
     broken = '{"did": "did:plc:broken", "kind": "commit", "commit": {"text": "café'
@@ -113,7 +107,9 @@ def test_only_new_posts_with_a_followed_hashtag_are_produced(
         )
         jetstream.publish_raw(broken)
         last = jetstream.publish(commit_event(BOB, tid(7), tagged_record("#brand again")))
-        wait_until(lambda: saved(store, runner) == str(last), timeout=10, message="the cursor")
+        wait_until(
+            lambda: saved(checkpoints, runner) == str(last), timeout=10, message="the cursor"
+        )
 
     assert jetstream.wanted == [["app.bsky.feed.post"]]
     assert [p.native_id for p in producer.posts] == [
@@ -147,15 +143,17 @@ def test_only_new_posts_with_a_followed_hashtag_are_produced(
 
 
 def test_a_dropped_connection_resumes_from_the_cursor(
-    jetstream: FakeJetstream, store: CheckpointStore
+    jetstream: FakeJetstream, checkpoints: CheckpointStore
 ) -> None:
     producer, health = RecordingProducer(), MemoryHealth()
-    runner = make_runner(make_job(jetstream), producer, store, health)
+    runner = make_runner(make_job(jetstream), producer, checkpoints, health)
     jetstream.drop_next_connection_after(2)
     with running(runner):
         wait_until(lambda: jetstream.connections == 1, timeout=10, message="a connection")
         times = [jetstream.publish(commit_event(ALICE, tid(n), tagged_record())) for n in range(5)]
-        wait_until(lambda: saved(store, runner) == str(times[-1]), timeout=10, message="the cursor")
+        wait_until(
+            lambda: saved(checkpoints, runner) == str(times[-1]), timeout=10, message="the cursor"
+        )
 
     # The second connection asked for the cursor of the last event consumed (rewind_s=0).
     assert jetstream.cursors == [None, str(times[1])]
@@ -167,23 +165,27 @@ def test_a_dropped_connection_resumes_from_the_cursor(
 
 
 def test_a_restart_resumes_from_the_saved_cursor_and_loses_nothing(
-    jetstream: FakeJetstream, store: CheckpointStore
+    jetstream: FakeJetstream, checkpoints: CheckpointStore
 ) -> None:
     job = make_job(jetstream, rewind_s=5)
     first = RecordingProducer()
-    runner = make_runner(job, first, store)
+    runner = make_runner(job, first, checkpoints)
     with running(runner):
         wait_until(lambda: jetstream.connections == 1, timeout=10, message="a connection")
         before = [jetstream.publish(commit_event(ALICE, tid(n), tagged_record())) for n in range(3)]
-        wait_until(lambda: saved(store, runner) == str(before[-1]), timeout=10, message="a save")
+        wait_until(
+            lambda: saved(checkpoints, runner) == str(before[-1]), timeout=10, message="a save"
+        )
     # Posted while the job was down: only Jetstream's replay from the cursor can bring these.
     during = [jetstream.publish(commit_event(BOB, tid(n), tagged_record())) for n in range(3, 6)]
 
     second = RecordingProducer()
-    restarted = make_runner(job, second, store)
+    restarted = make_runner(job, second, checkpoints)
     with running(restarted):
         wait_until(
-            lambda: saved(store, restarted) == str(during[-1]), timeout=10, message="the cursor"
+            lambda: saved(checkpoints, restarted) == str(during[-1]),
+            timeout=10,
+            message="the cursor",
         )
 
     assert jetstream.cursors == [None, str(before[-1] - 5_000_000)]
@@ -196,14 +198,14 @@ def test_a_restart_resumes_from_the_saved_cursor_and_loses_nothing(
 
 @pytest.mark.broker
 def test_jetstream_posts_reach_the_raw_topic(
-    broker: str, jetstream: FakeJetstream, store: CheckpointStore
+    broker: str, jetstream: FakeJetstream, checkpoints: CheckpointStore
 ) -> None:
     tag = f"jet{uuid.uuid4().hex[:8]}"
     job = make_job(jetstream, hashtags=(tag,))
     settings = KafkaSettings(kafka_bootstrap_servers=broker)
     create_topics(settings)
     with PostProducer(settings, client_id="jetstream-test") as producer:
-        runner = make_runner(job, producer, store)
+        runner = make_runner(job, producer, checkpoints)
         with running(runner):
             wait_until(lambda: jetstream.connections == 1, timeout=10, message="a connection")
             jetstream.publish(commit_event(ALICE, tid(1), make_record("not ours")))
@@ -211,7 +213,9 @@ def test_jetstream_posts_reach_the_raw_topic(
                 jetstream.publish(commit_event(ALICE, tid(n), tagged_record(f"#{tag} {n}", tag)))
                 for n in range(2, 6)
             ]
-            wait_until(lambda: saved(store, runner) == str(times[-1]), timeout=20, message="a save")
+            wait_until(
+                lambda: saved(checkpoints, runner) == str(times[-1]), timeout=20, message="a save"
+            )
 
     expected = {f"bluesky:at://{ALICE}/app.bsky.feed.post/{tid(n)}" for n in range(2, 6)}
     assert set(read_post_ids(broker, job)) == expected

@@ -6,25 +6,20 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
+from ingest.connectors.base import AuthFailed, ConfigError
 from ingest.connectors.bluesky import BlueskyConnector
 from tests.ingest.fake_bluesky import FakeBlueskyXrpc
 from tests.ingest.ingest_fakes import FakeClock
-from tests.ingest.restart_harness import run_with_crashes
+from tests.ingest.polling_checks import connect, job_on
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import Platform
 
 CREDENTIALS = {"identifier": "brand.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -40,17 +35,14 @@ def make_connector(
     hashtags: tuple[str, ...] = ("brand",),
     **options: object,
 ) -> BlueskyConnector:
-    job = JobSpec(
+    job = job_on(
+        "bluesky",
+        *hashtags,
         job_id="bsky-1",
-        network="bluesky",
-        hashtags=hashtags,
-        options={"base_url": server.base_url, **options},
         credentials=CREDENTIALS if credentials is None else credentials,
+        **{"base_url": server.base_url, **options},
     )
-    # jitter=1.0 makes the backoff exact.
-    return BlueskyConnector.from_job(
-        job, client=server.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 1.0
-    )
+    return connect(BlueskyConnector, job, server.client(), clock)
 
 
 def publish(server: FakeBlueskyXrpc, clock: FakeClock, count: int, **fields: object) -> list[str]:
@@ -253,12 +245,14 @@ def test_restarts_at_random_points_lose_no_post(
     broker: str, server: FakeBlueskyXrpc, clock: FakeClock, tmp_path: Path
 ) -> None:
     tag = f"bsky{uuid.uuid4().hex[:8]}"
-    job = JobSpec(
+    job = job_on(
+        "bluesky",
+        tag,
         job_id=f"bsky-restart-{tag}",
-        network="bluesky",
-        hashtags=(tag,),
-        options={"base_url": server.base_url, "max_pages": 1, "backfill_pages": 10},
         credentials=CREDENTIALS,
+        base_url=server.base_url,
+        max_pages=1,
+        backfill_pages=10,
     )
     rng = random.Random(11)
     published: list[str] = []
@@ -268,16 +262,11 @@ def test_restarts_at_random_points_lose_no_post(
             clock.advance(rng.choice([0, 1, 2]))
             published.append(server.post(f"new #{tag} drop", tag=tag)["uri"])
 
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=lambda: BlueskyConnector.from_job(
-            job, client=server.client(), now=clock.now, sleep=clock.sleep
-        ),
+        make_connector=lambda: connect(BlueskyConnector, job, server.client(), clock),
         publish=publish_round,
+        published=published,
         checkpoint_dir=tmp_path / "checkpoints",
     )
-
-    assert report.crashes  # the run really was interrupted
-    counts = Counter(report.topic_post_ids)
-    assert set(counts) == {f"bluesky:{uri}" for uri in published}

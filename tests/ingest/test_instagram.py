@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ingest.checkpoint import CheckpointStore
-from ingest.connectors.base import AuthFailed, ConfigError, JobSpec, MalformedResponse
+from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.instagram import InstagramConnector
 from ingest.connectors.instagram_media import UNKNOWN_AUTHOR
 from ingest.connectors.runner import PollingRunner
@@ -23,13 +23,16 @@ from tests.ingest.fake_instagram import (
     make_media,
 )
 from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.restart_harness import run_with_crashes
+from tests.ingest.polling_checks import (
+    PollingHarness,
+    assert_secrets_hidden,
+    capture_every_log,
+    check_a_malformed_body_keeps_the_position,
+    job_on,
+)
+from tests.ingest.polling_checks import connect as connect_to
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import Platform
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -43,26 +46,20 @@ def make_job(
     credentials: dict[str, str] | None = None,
     **options: Any,
 ) -> JobSpec:
-    return JobSpec(
-        job_id=f"ig-{uuid.uuid4().hex[:8]}",
-        network="instagram",
-        hashtags=hashtags or ("brand",),
+    return job_on(
+        "instagram",
+        *hashtags,
         poll_interval_s=poll_interval_s,
-        options={"ig_user_id": IG_USER_ID, **options},
         credentials={"access_token": TOKEN} if credentials is None else credentials,
+        **{"ig_user_id": IG_USER_ID, **options},
     )
 
 
 def connect(
     server: FakeInstagram, clock: FakeClock, state_dir: Path, job: JobSpec | None = None
 ) -> InstagramConnector:
-    # jitter=1.0 makes the backoff exact: 1 s, 2 s, 4 s...
-    return InstagramConnector.from_job(
-        job or make_job(state_dir=str(state_dir)),
-        client=server.client(),
-        now=clock.now,
-        sleep=clock.sleep,
-        jitter=lambda: 1.0,
+    return connect_to(
+        InstagramConnector, job or make_job(state_dir=str(state_dir)), server.client(), clock
     )
 
 
@@ -427,22 +424,22 @@ def test_an_expired_token_fails_the_job_with_metas_message_and_no_token(
     "body", [b"<html>Sorry, something went wrong.</html>", b'{"paging": {}}', b'{"data": [']
 )
 def test_a_malformed_body_keeps_the_position_and_the_next_poll_gets_the_posts(
-    server: FakeInstagram, connector: InstagramConnector, tmp_path: Path, body: bytes
+    server: FakeInstagram,
+    connector: InstagramConnector,
+    clock: FakeClock,
+    tmp_path: Path,
+    body: bytes,
 ) -> None:
-    producer = RecordingProducer()
-    runner = make_runner(connector, producer, tmp_path)
-    runner.poll_once()
-    key = runner.position_key("brand")
-    before = CheckpointStore(tmp_path / "checkpoints").load(key)
-    new = server.post_many(2, age_s=60)
-    server.malform_next(body)
+    job = make_job(state_dir=str(tmp_path / "state"))
+    runner = PollingHarness(job, connector, tmp_path / "checkpoints", clock)
 
-    with pytest.raises(MalformedResponse):
-        runner.poll_once()
-    assert CheckpointStore(tmp_path / "checkpoints").load(key) == before
+    new = check_a_malformed_body_keeps_the_position(
+        runner,
+        publish=lambda: server.post_many(2, age_s=60),
+        malform_next=lambda: server.malform_next(body),
+    )
 
-    assert runner.poll_once() == 2
-    assert sorted(producer.native_ids) == sorted(new)
+    assert sorted(runner.producer.native_ids) == sorted(new)
 
 
 def test_the_token_never_reaches_logs_or_messages(
@@ -450,7 +447,7 @@ def test_the_token_never_reaches_logs_or_messages(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_every_log(caplog)
     server = FakeInstagram(now=clock.now, page_size=2)
     server.post_many(5, age_s=60)
     job = make_job(state_dir=str(tmp_path))
@@ -462,10 +459,7 @@ def test_the_token_never_reaches_logs_or_messages(
     with pytest.raises(AuthFailed) as failed:
         connector.fetch("brand", None)
 
-    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
-    assert all(TOKEN not in r.getMessage() for r in caplog.records)
-    assert TOKEN not in str(failed.value)
-    assert TOKEN not in repr(job) and TOKEN not in repr(connector)
+    assert_secrets_hidden(caplog, [TOKEN], str(failed.value), repr(job), repr(connector))
 
 
 # --- restarts -----------------------------------------------------------------------------------
@@ -486,17 +480,12 @@ def test_restarts_at_random_points_lose_nothing(broker: str, tmp_path: Path) -> 
             media = server.post(tags=[tag], age_s=(n * 1700) % 3600, caption=f"#{tag} {n}")
             published.append(media["id"])
 
-    def make_connector() -> InstagramConnector:
-        return connect(server, clock, tmp_path / "state", job)
-
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=make_connector,
+        make_connector=lambda: connect(server, clock, tmp_path / "state", job),
         publish=publish,
+        published=published,
         checkpoint_dir=tmp_path / "checkpoints",
         rounds=10,
     )
-
-    assert report.crashes
-    assert set(report.topic_post_ids) == {f"instagram:{i}" for i in published}

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -220,32 +222,132 @@ def test_run_serves_the_jobs_until_sigterm_then_exits_cleanly(
     assert VALID_TOKEN not in logged
 
 
-def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(tmp_path: Path) -> None:
-    from ugc.up import Supervisor, UpOptions
+@pytest.fixture
+def up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UpRun]:
+    """``ugc up`` as typed, up to the listening job it stores: the supervisor stores the job in
+    a migrated database and stops there, so no broker or child process starts."""
+    from ugc.up import Supervisor
+    from ugc.up_listen import ensure_listening_job
 
-    options = UpOptions(
-        data_dir=tmp_path,
-        port=8000,
-        partitions=1,
-        api_key="k",
-        replay_file=None,
-        rate=0,
-        mastodon="https://social.example",
-        hashtags=["coffee", "tea"],
-    )
-    supervisor = Supervisor(options)
-    url = migrated_sqlite_url(tmp_path)
+    run = UpRun(migrated_sqlite_url(tmp_path))
 
-    assert supervisor._ensure_mastodon_job(url)
-    assert supervisor._ensure_mastodon_job(url)  # a second `ugc up` reuses the job
+    def store_the_job_only(supervisor: Supervisor) -> int:
+        run.started.append(supervisor)
+        listen = supervisor.options.listen
+        stored = listen is None or ensure_listening_job(run.database_url, listen, supervisor._say)
+        return 0 if stored else 1
 
-    (job,) = jobs(url)
-    assert (job.network, job.hashtags, job.options) == (
+    monkeypatch.setattr(Supervisor, "run", store_the_job_only)
+    yield run
+
+
+@dataclass
+class UpRun:
+    database_url: str
+    started: list[Any] = field(default_factory=list)
+
+    def __call__(self, *args: str, **env: str | None) -> Result:
+        from ugc.cli import cli
+
+        # No job secrets but the test's own (None removes a variable for the call).
+        env = {"UGC_SECRETS_FILE": None, "UGC_CRED_BRAND_X_BEARER_TOKEN": None, **env}
+        return CliRunner().invoke(cli, ["up", *args], env=env)
+
+
+def test_up_listen_bluesky_stores_a_jetstream_job_that_needs_no_credentials(up: UpRun) -> None:
+    first = up("--listen", "bluesky", "--hashtag", "#Coffee")
+    again = up("--listen", "Bluesky", "--hashtag", "coffee")  # a second `ugc up` reuses it
+
+    assert first.exit_code == 0, first.output
+    assert "added listening job 1: bluesky #coffee (streaming)" in first.output
+    assert again.exit_code == 0, again.output
+    assert "using listening job 1: bluesky #coffee (streaming)" in again.output
+    (job,) = jobs(up.database_url)
+    assert (job.network, job.mode.value, job.hashtags) == ("bluesky", "stream", ["coffee"])
+    assert job.credentials_ref is None and job.credentials.missing == []
+    supervisor = up.started[0]
+    names = [name for name, _ in supervisor._child_commands()]
+    assert "listen" in names and "ingest" not in names  # no demo replay
+    assert supervisor._feed_hashtags() == ["coffee"]  # one feed per followed hashtag
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ["--credentials", "brand-x"],
+            "x needs the credential(s) bearer_token under reference 'brand-x': "
+            "set UGC_CRED_BRAND_X_BEARER_TOKEN or add it to the secrets file",
+        ),
+        (
+            [],
+            "x needs the credential(s) bearer_token: give the job a credentials reference "
+            "(--credentials REF), then set UGC_CRED_<REF>_BEARER_TOKEN",
+        ),
+    ],
+)
+def test_up_listen_x_without_its_token_names_what_is_missing_and_starts_nothing(
+    up: UpRun, args: list[str], says: str
+) -> None:
+    secret = "x-token-of-another-brand-71c2"
+    result = up("--listen", "x", "--hashtag", "brand", *args, UGC_CRED_OTHER_BEARER_TOKEN=secret)
+
+    assert result.exit_code == 1
+    assert says in result.output
+    assert secret not in result.output
+    assert up.started == [] and jobs(up.database_url) == []
+
+
+def test_up_listen_x_with_its_token_stores_the_job_without_showing_the_token(up: UpRun) -> None:
+    secret = "x-bearer-token-5e0d"
+    result = up(
+        "--listen", "x", "--hashtag", "brand", "--credentials", "brand-x",
+        "--option", "max_results=50", UGC_CRED_BRAND_X_BEARER_TOKEN=secret,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert secret not in result.output
+    (job,) = jobs(up.database_url)
+    assert (job.network, job.credentials_ref, job.options) == ("x", "brand-x", {"max_results": 50})
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--listen", "tiktok", "--hashtag", "brand"], "not available to brands"),
+        (["--listen", "myspace", "--hashtag", "brand"], "choose one of"),
+        (["--listen", "bluesky"], "--listen needs at least one --hashtag"),
+        (["--mastodon", "https://social.example"], "--mastodon needs at least one --hashtag"),
+        (["--listen", "bluesky", "--hashtag", "b", "--option", "colour=1"], "no option colour"),
+        (["--listen", "x", "--mastodon", "https://m.example", "--hashtag", "b"], "one network"),
+        (["--credentials", "brand-x"], "--credentials goes with --mastodon URL or --listen"),
+        (["--hashtag", "coffee"], "--hashtag goes with --mastodon URL or --listen NETWORK"),
+    ],
+)
+def test_up_refuses_what_it_cannot_listen_on_before_starting(
+    up: UpRun, args: list[str], says: str
+) -> None:
+    result = up(*args)
+
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert up.started == []
+
+
+def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: UpRun) -> None:
+    args = ["--mastodon", "https://social.example", "--hashtag", "coffee", "--hashtag", "tea"]
+    first, again = up(*args), up(*args)  # a second `ugc up` reuses the job
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert "base_url=https://social.example" in first.output
+    (job,) = jobs(up.database_url)
+    assert (job.network, job.mode.value, job.hashtags, job.options) == (
         "mastodon",
+        "poll",
         ["coffee", "tea"],
         {"base_url": "https://social.example"},
     )
-    names = [name for name, _ in supervisor._child_commands()]
-    assert "listen" in names and "ingest" not in names  # no demo replay
-    demo = Supervisor(UpOptions(**{**options.__dict__, "mastodon": None, "hashtags": []}))
-    assert {"listen", "ingest"} <= {name for name, _ in demo._child_commands()}
+    assert [name for name, _ in up.started[0]._child_commands()].count("ingest") == 0
+    demo = up()
+    assert demo.exit_code == 0 and up.started[-1].options.listen is None
+    assert {"listen", "ingest"} <= {name for name, _ in up.started[-1]._child_commands()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,8 @@ from curation_api.models import JobStatus
 from ingest.connectors.base import Budget, JobStopped
 from ingest.credentials import CredentialResolver
 from ingest.jobs.store import JobStore, SchemaMissing
-from tests.ingest.jobs_fakes import fake_network, jobs_database
 
 NOBODY = CredentialResolver()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return jobs_database(request, tmp_path)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[JobStore]:
-    with fake_network():
-        store = JobStore.connect(database_url)
-        try:
-            yield store
-        finally:
-            store.close()
 
 
 def add_job(store: JobStore, *tags: str) -> int:

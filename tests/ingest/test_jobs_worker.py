@@ -7,7 +7,6 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,8 +25,6 @@ from tests.ingest.jobs_fakes import (
     REFUSAL,
     VALID_TOKEN,
     FakeFeed,
-    fake_network,
-    jobs_database,
     new_feed,
 )
 from tests.ingest.restart_harness import read_post_ids
@@ -47,21 +44,6 @@ class ClosingRecorder(RecordingProducer):
 
     def close(self, timeout: float | None = None) -> None:
         self.closed = True
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return jobs_database(request, tmp_path)
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[JobStore]:
-    with fake_network():
-        store = JobStore.connect(database_url)
-        try:
-            yield store
-        finally:
-            store.close()
 
 
 class Recorders:

@@ -22,24 +22,13 @@ from tests.ingest.fake_mastodon import (
     make_media,
     make_status,
 )
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.test_runner import ClockedStop
+from tests.ingest.ingest_fakes import ClockedStop, FakeClock, RecordingProducer
 from ugc.contract import Platform
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
 def server(clock: FakeClock) -> FakeMastodon:
     return FakeMastodon(now=clock.now)
-
-
-@pytest.fixture
-def producer() -> RecordingProducer:
-    return RecordingProducer()
 
 
 @pytest.fixture
@@ -299,11 +288,7 @@ def test_unavailable_instance_is_retried_with_exponential_backoff(
     fault: str,
 ) -> None:
     ids = server.post_many(1)
-    for _ in range(3):
-        if fault == "503":
-            server.fail_next(503)
-        else:
-            server.drop_connection_next()
+    server.unavailable_next(fault, times=3)
 
     assert source.poll_once() == 1
 

@@ -28,15 +28,10 @@ from ingest.connectors.mastodon import (
 )
 from ingest.connectors.runner import PollingRunner
 from tests.ingest.fake_mastodon import FakeMastodon, make_status
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.restart_harness import run_with_crashes
-from tests.ingest.test_runner import MemoryPositions
+from tests.ingest.ingest_fakes import FakeClock, MemoryPositions, RecordingProducer
+from tests.ingest.polling_checks import connect, job_on
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import PoisonMessage
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -50,13 +45,7 @@ def make_job(
     credentials: dict[str, str] | None = None,
     **options: Any,
 ) -> JobSpec:
-    return JobSpec(
-        job_id="social.example",
-        network=NETWORK,
-        hashtags=hashtags,
-        options=options,
-        credentials=credentials or {},
-    )
+    return job_on(NETWORK, *hashtags, job_id="social.example", credentials=credentials, **options)
 
 
 def make_connector(
@@ -67,13 +56,8 @@ def make_connector(
     **options: Any,
 ) -> MastodonConnector:
     options.setdefault("base_url", server.base_url)
-    # jitter=1.0 makes the backoff exact: 1 s, 2 s, 4 s...
-    return MastodonConnector.from_job(
-        make_job(credentials=credentials, **options),
-        client=server.client(),
-        now=clock.now,
-        sleep=clock.sleep,
-        jitter=lambda: 1.0,
+    return connect(
+        MastodonConnector, make_job(credentials=credentials, **options), server.client(), clock
     )
 
 
@@ -414,11 +398,13 @@ def test_killed_at_random_points_the_topic_ends_with_every_post(
     monkeypatch.setattr(mastodon_module, "MAX_PAGES_PER_POLL", 2)
     server = FakeMastodon(now=clock.now)
     tag = f"restart{uuid.uuid4().hex[:10]}"
-    job = JobSpec(
+    job = job_on(
+        NETWORK,
+        tag,
         job_id=f"mastodon-restart-{tag}",
-        network=NETWORK,
-        hashtags=(tag,),
-        options={"base_url": server.base_url, "page_limit": 3, "backfill_pages": 100},
+        base_url=server.base_url,
+        page_limit=3,
+        backfill_pages=100,
     )
     published: list[str] = []
 
@@ -430,17 +416,13 @@ def test_killed_at_random_points_the_topic_ends_with_every_post(
             del server.post(tags=[tag])["account"]
         clock.advance(30)
 
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=lambda: MastodonConnector.from_job(
-            job, client=server.client(), now=clock.now, sleep=clock.sleep
-        ),
+        make_connector=lambda: connect(MastodonConnector, job, server.client(), clock),
         publish=publish,
+        published=published,
         checkpoint_dir=tmp_path,
         rounds=10,
     )
-
-    assert report.crashes
-    assert set(report.topic_post_ids) == {f"mastodon:{i}" for i in published}
     assert len(published) > 40

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,20 +22,10 @@ from tests.ingest.streaming import running
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def instance(clock: FakeClock) -> Iterator[FakeMastodonStream]:
     fake = FakeMastodonStream(FakeMastodon(now=clock.now))
     yield fake
     fake.close()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> CheckpointStore:
-    return CheckpointStore(tmp_path / "checkpoints")
 
 
 def make_job(
@@ -60,7 +49,7 @@ def make_runner(
     instance: FakeMastodonStream,
     clock: FakeClock,
     producer: RecordingProducer,
-    store: CheckpointStore,
+    checkpoints: CheckpointStore,
     health: MemoryHealth | None = None,
     *,
     fall_back: bool = False,
@@ -69,12 +58,14 @@ def make_runner(
     connector = MastodonStreamConnector.from_job(
         job, client=instance.client(), now=clock.now, sleep=clock.sleep, tick_s=0.02
     )
-    fallback = PollingRunner(job, connector.poller, producer, store, health) if fall_back else None
+    fallback = (
+        PollingRunner(job, connector.poller, producer, checkpoints, health) if fall_back else None
+    )
     return StreamRunner(
         job,
         connector,
         producer,
-        store,
+        checkpoints,
         health,
         now=clock.now,
         jitter=lambda: 1.0,
@@ -85,8 +76,8 @@ def make_runner(
     )
 
 
-def saved(store: CheckpointStore, runner: StreamRunner) -> dict[str, str]:
-    position = store.load(runner.position_key)
+def saved(checkpoints: CheckpointStore, runner: StreamRunner) -> dict[str, str]:
+    position = checkpoints.load(runner.position_key)
     return json.loads(position) if position else {}
 
 
@@ -97,10 +88,10 @@ def connected(instance: FakeMastodonStream, total: int, *, now_open: int | None 
 
 
 def test_updates_are_produced_and_deletes_and_heartbeats_ignored(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     producer = RecordingProducer()
-    runner = make_runner(make_job(instance), instance, clock, producer, store)
+    runner = make_runner(make_job(instance), instance, clock, producer, checkpoints)
     with running(runner):
         wait_until(lambda: connected(instance, 1), timeout=10, message="the stream")
         first = instance.publish()
@@ -109,7 +100,7 @@ def test_updates_are_produced_and_deletes_and_heartbeats_ignored(
         instance.push_raw('event: update\ndata: {"id": "4", "content": \n\n')
         instance.push_raw("event: status.update\ndata: {}\n\n")
         third = instance.publish(tags=("shoes", "brand"))
-        wait_until(lambda: saved(store, runner) == {"brand": third["id"]}, timeout=10)
+        wait_until(lambda: saved(checkpoints, runner) == {"brand": third["id"]}, timeout=10)
 
     [request] = [c.request for c in instance.connections]
     assert request.headers["Authorization"] == "Bearer user-token"
@@ -124,20 +115,20 @@ def test_updates_are_produced_and_deletes_and_heartbeats_ignored(
 
 
 def test_a_disconnect_catches_up_through_rest_then_streams_again(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     producer, health = RecordingProducer(), MemoryHealth()
-    runner = make_runner(make_job(instance), instance, clock, producer, store, health)
+    runner = make_runner(make_job(instance), instance, clock, producer, checkpoints, health)
     with running(runner):
         wait_until(lambda: connected(instance, 1), timeout=10, message="the stream")
         before = instance.publish()
-        wait_until(lambda: saved(store, runner) == {"brand": before["id"]}, timeout=10)
+        wait_until(lambda: saved(checkpoints, runner) == {"brand": before["id"]}, timeout=10)
         # Posted while the stream was silently broken: only the REST timeline has them.
         missed = [instance.rest.post()["id"] for _ in range(3)]
         instance.hang_up()
         wait_until(lambda: connected(instance, 2, now_open=1), timeout=10, message="a new stream")
         after = instance.publish()
-        wait_until(lambda: saved(store, runner) == {"brand": after["id"]}, timeout=10)
+        wait_until(lambda: saved(checkpoints, runner) == {"brand": after["id"]}, timeout=10)
 
     assert producer.native_ids == [before["id"], *missed, after["id"]]
     [(tag, query)] = instance.timeline_requests[:1]
@@ -147,21 +138,22 @@ def test_a_disconnect_catches_up_through_rest_then_streams_again(
 
 
 def test_every_hashtag_has_its_own_stream_and_catch_up(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     known = instance.rest.post()["id"]
     missed_brand = instance.rest.post()["id"]
     missed_shoes = instance.rest.post(tags=("shoes",))["id"]
     producer = RecordingProducer()
     runner = make_runner(
-        make_job(instance, hashtags=("brand", "shoes")), instance, clock, producer, store
+        make_job(instance, hashtags=("brand", "shoes")), instance, clock, producer, checkpoints
     )
-    store.save(runner.position_key, json.dumps({"brand": known}))
+    checkpoints.save(runner.position_key, json.dumps({"brand": known}))
     with running(runner):
         wait_until(lambda: connected(instance, 2), timeout=10, message="both streams")
         both = instance.publish(tags=("shoes", "brand"))
         wait_until(
-            lambda: saved(store, runner) == {"brand": both["id"], "shoes": both["id"]}, timeout=10
+            lambda: saved(checkpoints, runner) == {"brand": both["id"], "shoes": both["id"]},
+            timeout=10,
         )
 
     assert sorted(c.tag for c in instance.connections) == ["brand", "shoes"]
@@ -173,12 +165,12 @@ def test_every_hashtag_has_its_own_stream_and_catch_up(
 
 
 def test_a_refused_token_falls_back_to_polling(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     ids = [instance.rest.post()["id"] for _ in range(2)]
     producer, health = RecordingProducer(), MemoryHealth()
     job = make_job(instance, token="revoked-token")
-    runner = make_runner(job, instance, clock, producer, store, health, fall_back=True)
+    runner = make_runner(job, instance, clock, producer, checkpoints, health, fall_back=True)
     with running(runner):
         wait_until(lambda: producer.native_ids == ids, timeout=10, message="polled posts")
 
@@ -189,12 +181,12 @@ def test_a_refused_token_falls_back_to_polling(
 
 
 def test_without_a_token_the_job_is_polled(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     ids = [instance.rest.post()["id"] for _ in range(2)]
     producer, health = RecordingProducer(), MemoryHealth()
     job = make_job(instance, token=None)
-    runner = make_runner(job, instance, clock, producer, store, health, fall_back=True)
+    runner = make_runner(job, instance, clock, producer, checkpoints, health, fall_back=True)
     with running(runner):
         wait_until(lambda: producer.native_ids == ids, timeout=10, message="polled posts")
 
@@ -203,14 +195,14 @@ def test_without_a_token_the_job_is_polled(
 
 
 def test_a_stream_that_keeps_failing_falls_back_to_polling(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     instance.refuse_next(503, times=3)
     ids = [instance.rest.post()["id"]]
     producer, health = RecordingProducer(), MemoryHealth()
     job = make_job(instance)
     runner = make_runner(
-        job, instance, clock, producer, store, health, fall_back=True, fallback_after=3
+        job, instance, clock, producer, checkpoints, health, fall_back=True, fallback_after=3
     )
     with running(runner):
         wait_until(lambda: producer.native_ids == ids, timeout=10, message="polled posts")
@@ -221,11 +213,13 @@ def test_a_stream_that_keeps_failing_falls_back_to_polling(
 
 
 def test_a_page_that_is_not_an_event_stream_is_a_config_error(
-    instance: FakeMastodonStream, clock: FakeClock, store: CheckpointStore
+    instance: FakeMastodonStream, clock: FakeClock, checkpoints: CheckpointStore
 ) -> None:
     instance.refuse_next(200, content_type="text/html")
     health = MemoryHealth()
-    runner = make_runner(make_job(instance), instance, clock, RecordingProducer(), store, health)
+    runner = make_runner(
+        make_job(instance), instance, clock, RecordingProducer(), checkpoints, health
+    )
     with running(runner):
         wait_until(lambda: health.failing, timeout=10, message="the job failing")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import uuid
 from pathlib import Path
@@ -12,22 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.checkpoint import CheckpointStore
-from ingest.connectors.base import AuthFailed, ConfigError, JobSpec, MalformedResponse
+from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.reddit import RedditConnector
-from ingest.connectors.runner import MemoryHealth, PollingRunner
 from tests.ingest.fake_reddit import FakeReddit
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.restart_harness import run_with_crashes
+from tests.ingest.ingest_fakes import FakeClock
+from tests.ingest.polling_checks import (
+    PollingHarness,
+    assert_secrets_hidden,
+    capture_every_log,
+    check_a_malformed_body_keeps_the_position,
+    connect,
+    job_on,
+)
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import Platform
 
 TOKEN = "reddit-test-token-s3cr3t"
 SECRET = "app-secret-s3cr3t"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -38,49 +38,27 @@ def server(clock: FakeClock) -> FakeReddit:
 def make_job(
     *, credentials: dict[str, str] | None = None, tags: tuple[str, ...] = ("brand",), **options: Any
 ) -> JobSpec:
-    return JobSpec(
-        job_id="reddit-job",
-        network="reddit",
-        hashtags=tags,
-        options=options,
-        credentials={"access_token": TOKEN} if credentials is None else credentials,
-    )
+    credentials = {"access_token": TOKEN} if credentials is None else credentials
+    return job_on("reddit", *tags, job_id="reddit-job", credentials=credentials, **options)
 
 
 def make_connector(server: FakeReddit, clock: FakeClock, **job: Any) -> RedditConnector:
-    # jitter=1.0 makes the backoff exact: 1 s, 2 s, 4 s...
-    return RedditConnector.from_job(
-        make_job(**job),
-        client=server.client(),
-        now=clock.now,
-        sleep=clock.sleep,
-        jitter=lambda: 1.0,
-    )
+    return connect(RedditConnector, make_job(**job), server.client(), clock)
 
 
-class Runner:
-    """A polling runner over the connector, a recording producer and a checkpoint directory."""
+def make_runner(connector: RedditConnector, tmp_path: Path, clock: FakeClock) -> PollingHarness:
+    return PollingHarness(make_job(), connector, tmp_path / "checkpoints", clock)
 
-    def __init__(self, connector: RedditConnector, tmp_path: Path, clock: FakeClock) -> None:
-        self.producer = RecordingProducer()
-        self.positions = CheckpointStore(tmp_path / "checkpoints")
-        self.health = MemoryHealth()
-        self.runner = PollingRunner(
-            make_job(), connector, self.producer, self.positions, self.health, now=clock.now
-        )
 
-    def poll(self) -> int:
-        return self.runner.poll_once()
-
-    @property
-    def position(self) -> dict[str, Any] | None:
-        saved = self.positions.load(self.runner.position_key("brand"))
-        return json.loads(saved) if saved is not None else None
+def saved_name(runner: PollingHarness) -> str | None:
+    """The fullname of the newest post the saved position marks."""
+    position = runner.decoded_position
+    return position["name"] if position is not None else None
 
 
 @pytest.fixture
-def runner(server: FakeReddit, clock: FakeClock, tmp_path: Path) -> Runner:
-    return Runner(make_connector(server, clock, limit=10), tmp_path, clock)
+def runner(server: FakeReddit, clock: FakeClock, tmp_path: Path) -> PollingHarness:
+    return make_runner(make_connector(server, clock, limit=10), tmp_path, clock)
 
 
 def ids(items: Any) -> list[str]:
@@ -94,7 +72,7 @@ def test_first_poll_takes_the_newest_backfill_pages(
     server: FakeReddit, clock: FakeClock, tmp_path: Path
 ) -> None:
     published = server.post_many(25)
-    runner = Runner(make_connector(server, clock, limit=10, backfill_pages=2), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock, limit=10, backfill_pages=2), tmp_path, clock)
 
     assert runner.poll() == 20
 
@@ -108,14 +86,14 @@ def test_first_poll_takes_the_newest_backfill_pages(
         "include_over_18": "on",
     }
     assert second["after"] == f"t3_{published[15]}"
-    assert runner.position == {
+    assert runner.decoded_position == {
         "created_utc": server.posts[-1]["created_utc"],
         "name": f"t3_{published[-1]}",
     }
 
 
 def test_later_polls_page_back_with_after_until_they_reach_the_position(
-    server: FakeReddit, runner: Runner
+    server: FakeReddit, runner: PollingHarness
 ) -> None:
     first = server.post_many(3)
     runner.poll()
@@ -127,26 +105,28 @@ def test_later_polls_page_back_with_after_until_they_reach_the_position(
     assert [p.get("after") for p in server.search_params] == [None, f"t3_{new[15]}", f"t3_{new[5]}"]
     assert sorted(runner.producer.native_ids) == sorted(first + new)
     assert len(runner.producer.native_ids) == 28  # the position's post is not fetched again
-    assert runner.position is not None and runner.position["name"] == f"t3_{new[-1]}"
+    assert saved_name(runner) == f"t3_{new[-1]}"
     # base-36 ids of different lengths order as numbers: "zzzzzz" < "1000000"
     assert len(first[0]) == 6 and len(new[-1]) == 7
 
 
 def test_a_poll_with_nothing_new_asks_once_and_keeps_the_position(
-    server: FakeReddit, runner: Runner
+    server: FakeReddit, runner: PollingHarness
 ) -> None:
     server.post_many(3)
     runner.poll()
-    before = runner.position
+    before = runner.decoded_position
     server.requests.clear()
 
     assert runner.poll() == 0
 
     assert len(server.requests) == 1
-    assert runner.position == before
+    assert runner.decoded_position == before
 
 
-def test_posts_of_the_same_second_are_ordered_by_id(server: FakeReddit, runner: Runner) -> None:
+def test_posts_of_the_same_second_are_ordered_by_id(
+    server: FakeReddit, runner: PollingHarness
+) -> None:
     first = server.post(created_utc=1740830000.0)
     runner.poll()
     same_second = server.post(created_utc=1740830000.0)
@@ -190,7 +170,7 @@ def test_the_page_cap_records_where_to_go_on_and_the_next_fetches_leave_no_gap(
 def test_a_backlog_beyond_the_page_cap_is_produced_whole_in_one_poll(
     server: FakeReddit, clock: FakeClock, tmp_path: Path
 ) -> None:
-    runner = Runner(make_connector(server, clock, limit=10, max_pages=1), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock, limit=10, max_pages=1), tmp_path, clock)
     first = server.post_many(1)
     runner.poll()
     new = server.post_many(35)
@@ -201,7 +181,7 @@ def test_a_backlog_beyond_the_page_cap_is_produced_whole_in_one_poll(
 
 
 def test_a_listing_that_ends_before_the_position_moves_on_and_says_so(
-    server: FakeReddit, runner: Runner, caplog: pytest.LogCaptureFixture
+    server: FakeReddit, runner: PollingHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.post_many(1)
     runner.poll()
@@ -211,14 +191,14 @@ def test_a_listing_that_ends_before_the_position_moves_on_and_says_so(
     assert runner.poll() == 15
 
     assert sorted(runner.producer.native_ids[1:]) == sorted(new[-15:])
-    assert runner.position is not None and runner.position["name"] == f"t3_{new[-1]}"
+    assert saved_name(runner) == f"t3_{new[-1]}"
     assert "the listing ended before the position" in caplog.text
 
 
 # --- which posts count, and normalization -------------------------------------------------
 
 
-def test_only_posts_using_the_hashtag_are_kept(server: FakeReddit, runner: Runner) -> None:
+def test_only_posts_using_the_hashtag_are_kept(server: FakeReddit, runner: PollingHarness) -> None:
     kept = [
         server.post(title="My #Brand haul"),
         server.post(title="Weekly thread", selftext="Shoes!\n\n\\#brand #running"),
@@ -231,13 +211,13 @@ def test_only_posts_using_the_hashtag_are_kept(server: FakeReddit, runner: Runne
     runner.poll()
 
     assert sorted(runner.producer.native_ids) == sorted(p["id"] for p in kept)
-    assert runner.position is not None and runner.position["name"] == server.posts[-1]["name"]
+    assert saved_name(runner) == server.posts[-1]["name"]
 
 
 def test_a_job_can_choose_to_count_the_bare_word(
     server: FakeReddit, clock: FakeClock, tmp_path: Path
 ) -> None:
-    runner = Runner(make_connector(server, clock, match="word"), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock, match="word"), tmp_path, clock)
     word = server.post(title="Which brand of shoes?")
     hashtag = server.post(title="My #brand haul")
     server.post(title="Brandy for sale")
@@ -247,7 +227,7 @@ def test_a_job_can_choose_to_count_the_bare_word(
 
 
 def test_deleted_posts_are_skipped_but_the_position_passes_them(
-    server: FakeReddit, runner: Runner
+    server: FakeReddit, runner: PollingHarness
 ) -> None:
     kept = server.post()
     server.delete(server.post(selftext="about #brand"))
@@ -255,11 +235,11 @@ def test_deleted_posts_are_skipped_but_the_position_passes_them(
     assert runner.poll() == 1
 
     assert runner.producer.native_ids == [kept["id"]]
-    assert runner.position is not None and runner.position["name"] == server.posts[-1]["name"]
+    assert saved_name(runner) == server.posts[-1]["name"]
 
 
 def test_a_post_normalizes_to_a_raw_post(
-    server: FakeReddit, runner: Runner, clock: FakeClock
+    server: FakeReddit, runner: PollingHarness, clock: FakeClock
 ) -> None:
     post = server.post(
         title="Rate my #Brand & <new> kicks",
@@ -307,7 +287,7 @@ def test_a_post_normalizes_to_a_raw_post(
 
 
 def test_media_comes_from_galleries_videos_and_link_previews(
-    server: FakeReddit, runner: Runner
+    server: FakeReddit, runner: PollingHarness
 ) -> None:
     gallery = server.post(
         is_gallery=True,
@@ -342,7 +322,7 @@ def test_media_comes_from_galleries_videos_and_link_previews(
     assert media[text_only["id"]] == []
 
 
-def test_a_negative_score_is_no_like_count(server: FakeReddit, runner: Runner) -> None:
+def test_a_negative_score_is_no_like_count(server: FakeReddit, runner: PollingHarness) -> None:
     server.post(score=-4)
     runner.poll()
     assert runner.producer.posts[0].engagement.likes is None
@@ -350,7 +330,7 @@ def test_a_negative_score_is_no_like_count(server: FakeReddit, runner: Runner) -
 
 @pytest.mark.parametrize("breakage", ["no title", "not a post"])
 def test_a_malformed_item_is_dead_lettered_and_the_rest_produced(
-    server: FakeReddit, runner: Runner, breakage: str
+    server: FakeReddit, runner: PollingHarness, breakage: str
 ) -> None:
     good, broken, last = server.post(), server.post(), server.post()
 
@@ -370,14 +350,14 @@ def test_a_malformed_item_is_dead_lettered_and_the_rest_produced(
     assert dead.stage == "ingest.reddit"
     assert ("title" if breakage == "no title" else "kind t3") in dead.reason
     assert json.loads(dead.original)["data"]["id"] == broken["id"]
-    assert runner.position is not None and runner.position["name"] == f"t3_{last['id']}"
+    assert saved_name(runner) == f"t3_{last['id']}"
 
 
 # --- rate limits, retries and errors ------------------------------------------------------
 
 
 def test_429_waits_until_the_reset_then_retries(
-    server: FakeReddit, runner: Runner, clock: FakeClock
+    server: FakeReddit, runner: PollingHarness, clock: FakeClock
 ) -> None:
     published = server.post_many(2)
     server.spend_rate_limit(reset_in_s=42)
@@ -417,14 +397,10 @@ def test_less_than_one_request_left_waits_for_the_reset_before_asking_again(
 
 @pytest.mark.parametrize("fault", ["503", "network"])
 def test_unavailable_reddit_is_retried_with_exponential_backoff(
-    server: FakeReddit, runner: Runner, clock: FakeClock, fault: str
+    server: FakeReddit, runner: PollingHarness, clock: FakeClock, fault: str
 ) -> None:
     published = server.post_many(1)
-    for _ in range(3):
-        if fault == "503":
-            server.fail_next(503)
-        else:
-            server.drop_connection_next()
+    server.unavailable_next(fault, times=3)
 
     assert runner.poll() == 1
 
@@ -436,7 +412,7 @@ def test_a_refused_token_fails_the_job_with_reddits_message(
     server: FakeReddit, clock: FakeClock, tmp_path: Path
 ) -> None:
     server.post_many(1)
-    runner = Runner(
+    runner = make_runner(
         make_connector(server, clock, credentials={"access_token": "expired"}), tmp_path, clock
     )
 
@@ -445,25 +421,18 @@ def test_a_refused_token_fails_the_job_with_reddits_message(
     assert runner.health.failing
     assert runner.health.last_error == "reddit answered 401 to GET /search: Unauthorized"
     assert len(server.requests) == 1
-    assert runner.position is None
+    assert runner.decoded_position is None
 
 
 @pytest.mark.parametrize("body", [b"<!doctype html><p>we broke</p>", b'{"kind": "t3"}', b"{"])
 def test_a_malformed_body_keeps_the_position_and_the_next_poll_gets_the_posts(
-    server: FakeReddit, runner: Runner, body: bytes
+    server: FakeReddit, runner: PollingHarness, body: bytes
 ) -> None:
     server.post_many(1)
-    runner.poll()
-    before = runner.position
-    new = server.post_many(3)
-    server.malform_next(body)
 
-    with pytest.raises(MalformedResponse):
-        runner.poll()
-    assert runner.position == before
-
-    assert runner.poll() == 3
-    assert sorted(runner.producer.native_ids[-3:]) == sorted(new)
+    check_a_malformed_body_keeps_the_position(
+        runner, publish=lambda: server.post_many(3), malform_next=lambda: server.malform_next(body)
+    )
 
 
 # --- anonymous and app-only access --------------------------------------------------------
@@ -472,7 +441,7 @@ def test_a_malformed_body_keeps_the_position_and_the_next_poll_gets_the_posts(
 def test_anonymous_search_paces_requests_so_the_limit_is_never_hit(
     server: FakeReddit, clock: FakeClock, tmp_path: Path
 ) -> None:
-    runner = Runner(make_connector(server, clock, credentials={}, limit=5), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock, credentials={}, limit=5), tmp_path, clock)
     server.post_many(3)
     runner.poll()
     server.post_many(22)
@@ -577,12 +546,12 @@ def test_incomplete_settings_are_config_errors_naming_what_is_missing(
 def test_credentials_never_appear_in_messages_or_logs(
     server: FakeReddit, clock: FakeClock, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_every_log(caplog)
     server.post_many(1)
     server.spend_rate_limit(reset_in_s=5)
     server.fail_next(503)
     connector = make_connector(server, clock)
-    Runner(connector, tmp_path, clock).poll()
+    make_runner(connector, tmp_path, clock).poll()
     app = make_connector(
         server, clock, credentials={"client_id": "app-id", "client_secret": SECRET}
     )
@@ -593,14 +562,17 @@ def test_credentials_never_appear_in_messages_or_logs(
         {"access_token": f"{TOKEN}-old"},
         {"client_id": "x", "client_secret": SECRET},
     ):
-        runner = Runner(make_connector(server, clock, credentials=credentials), tmp_path, clock)
+        runner = make_runner(
+            make_connector(server, clock, credentials=credentials), tmp_path, clock
+        )
         with pytest.raises(AuthFailed) as failure:
             runner.poll()
         failures.append(str(failure.value))
         runner.runner.run(threading.Event())
 
-    shown = [caplog.text, *failures, repr(connector), repr(app), repr(make_job())]
-    assert all(TOKEN not in text and SECRET not in text for text in shown)
+    assert_secrets_hidden(
+        caplog, [TOKEN, SECRET], *failures, repr(connector), repr(app), repr(make_job())
+    )
 
 
 # --- restarts -----------------------------------------------------------------------------
@@ -612,15 +584,16 @@ def test_killed_at_random_points_the_topic_ends_with_every_post(
 ) -> None:
     clock = FakeClock()
     server = FakeReddit(now=clock.now, access_token=TOKEN)
-    transport = server.transport()  # one fake Reddit for every restarted connector
     tag = f"brand{uuid.uuid4().hex[:8]}"
-    job = JobSpec(
+    # small pages and a low cap so that restarts land in the middle of a backlog
+    job = job_on(
+        "reddit",
+        tag,
         job_id=f"reddit-restart-{tag}",
-        network="reddit",
-        hashtags=(tag,),
-        # small pages and a low cap so that restarts land in the middle of a backlog
-        options={"limit": 5, "max_pages": 2, "backfill_pages": 50},
         credentials={"access_token": TOKEN},
+        limit=5,
+        max_pages=2,
+        backfill_pages=50,
     )
     published: list[str] = []
 
@@ -632,15 +605,11 @@ def test_killed_at_random_points_the_topic_ends_with_every_post(
             else:
                 published.append(post["id"])
 
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=lambda: RedditConnector.from_job(
-            job, client=httpx.Client(transport=transport), now=clock.now, sleep=clock.sleep
-        ),
+        make_connector=lambda: connect(RedditConnector, job, server.client(), clock),
         publish=publish,
+        published=published,
         checkpoint_dir=tmp_path / "checkpoints",
     )
-
-    assert report.crashes
-    assert set(report.topic_post_ids) == {f"reddit:{i}" for i in published}

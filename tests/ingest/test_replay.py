@@ -34,11 +34,6 @@ def write_lines(path: Path, lines: list[bytes]) -> Path:
     return path
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def test_pacer_spaces_posts_at_the_rate_and_lets_the_first_go_at_once(clock: FakeClock) -> None:
     pacer = Pacer(4.0, clock=clock.monotonic, sleep=clock.sleep)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,31 +27,17 @@ from ingest.connectors.runner import (
 )
 from ingest.producer import DeliveryFailed
 from tests.conftest import wait_until
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from ugc.contract import Platform, PoisonMessage, RawPost
+from tests.ingest.ingest_fakes import (
+    ClockedStop,
+    FakeClock,
+    MemoryPositions,
+    RecordingHealth,
+    RecordingProducer,
+    scripted_post,
+)
+from ugc.contract import PoisonMessage, RawPost
 
 Step = FetchResult | Exception
-
-
-class ClockedStop(threading.Event):
-    """A stop event whose waits pass on the fake clock: the runner waits between polls on it.
-
-    ``stop_after`` sets the event once that many waits happened, so that ``run`` returns.
-    """
-
-    def __init__(self, clock: FakeClock, *, stop_after: int | None = None) -> None:
-        super().__init__()
-        self._clock = clock
-        self._stop_after = stop_after
-        self.waits: list[float] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if not self.is_set() and timeout:
-            self.waits.append(timeout)
-            self._clock.sleep(timeout)
-            if self._stop_after is not None and len(self.waits) >= self._stop_after:
-                self.set()
-        return self.is_set()
 
 
 class ScriptedConnector:
@@ -78,16 +63,7 @@ class ScriptedConnector:
             return None
         if "text" not in item:
             raise PoisonMessage("item has no text")
-        return RawPost(
-            platform=Platform.MASTODON,
-            native_id=item["id"],
-            post_id=f"mastodon:{item['id']}",
-            hashtags=[tag],
-            text=item["text"],
-            author={"id": "1", "handle": "alice"},
-            created_at=collected_at,
-            collected_at=collected_at,
-        )
+        return scripted_post(item["id"], item["text"], tag=tag, at=collected_at)
 
     def item_key(self, item: Any) -> str | None:
         return str(item["id"]) if "id" in item else None
@@ -99,32 +75,6 @@ class ScriptedConnector:
         pass
 
 
-class MemoryPositions:
-    """Positions in a dict; each save records which posts were acknowledged at that moment."""
-
-    def __init__(self, producer: RecordingProducer) -> None:
-        self._producer = producer
-        self.positions: dict[tuple[str, ...], str] = {}
-        self.saves: list[tuple[str, list[str]]] = []
-
-    def load(self, key: Sequence[str]) -> str | None:
-        return self.positions.get(tuple(key))
-
-    def save(self, key: Sequence[str], position: str) -> None:
-        self.positions[tuple(key)] = position
-        self.saves.append((position, list(self._producer.native_ids)))
-
-
-class RecordingHealth(MemoryHealth):
-    def __init__(self) -> None:
-        super().__init__()
-        self.backoffs: list[float] = []
-
-    def poll_failed(self, job_id: str, *, error: str, backoff_s: float) -> None:
-        super().poll_failed(job_id, error=error, backoff_s=backoff_s)
-        self.backoffs.append(backoff_s)
-
-
 def item(native_id: str, text: str = "hi #brand", **extra: Any) -> dict[str, Any]:
     return {"id": native_id, "text": text, **extra}
 
@@ -132,26 +82,6 @@ def item(native_id: str, text: str = "hi #brand", **extra: Any) -> dict[str, Any
 def result(*items: dict[str, Any], position: str | None = None, more: bool = False) -> FetchResult:
     last = items[-1]["id"] if items else None
     return FetchResult(items=list(items), position=position or last, more=more)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def producer() -> RecordingProducer:
-    return RecordingProducer()
-
-
-@pytest.fixture
-def positions(producer: RecordingProducer) -> MemoryPositions:
-    return MemoryPositions(producer)
-
-
-@pytest.fixture
-def health() -> RecordingHealth:
-    return RecordingHealth()
 
 
 def make_runner(

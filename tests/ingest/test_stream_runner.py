@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import pytest
-
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec, StreamEvent, Unavailable
 from ingest.connectors.runner import MemoryHealth
 from ingest.connectors.stream_runner import STREAM_POSITION, StreamRunner
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.test_runner import MemoryPositions, RecordingHealth
-from ugc.contract import Platform, PoisonMessage, RawPost
+from tests.ingest.ingest_fakes import (
+    FakeClock,
+    MemoryPositions,
+    RecordingHealth,
+    RecordingProducer,
+    scripted_post,
+)
+from ugc.contract import PoisonMessage, RawPost
 
 STOP = object()  # a script step: the job is asked to stop
 Step = StreamEvent | Exception | Callable[[], None] | object
@@ -56,16 +59,7 @@ class ScriptedStream:
             raise PoisonMessage("item has no text")
         if not item["text"]:
             return None
-        return RawPost(
-            platform=Platform.MASTODON,
-            native_id=item["id"],
-            post_id=f"mastodon:{item['id']}",
-            hashtags=["brand"],
-            text=item["text"],
-            author={"id": "1", "handle": "alice"},
-            created_at=collected_at,
-            collected_at=collected_at,
-        )
+        return scripted_post(item["id"], item["text"], tag="brand", at=collected_at)
 
     def item_key(self, item: Any) -> str | None:
         return str(item["id"]) if "id" in item else None
@@ -84,26 +78,6 @@ def moved(position: str) -> StreamEvent:
 
 
 TICK = StreamEvent(item=None, position=None)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def producer() -> RecordingProducer:
-    return RecordingProducer()
-
-
-@pytest.fixture
-def positions(producer: RecordingProducer) -> MemoryPositions:
-    return MemoryPositions(producer)
-
-
-@pytest.fixture
-def health() -> RecordingHealth:
-    return RecordingHealth()
 
 
 def make_runner(

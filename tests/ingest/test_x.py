@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import uuid
 from pathlib import Path
@@ -12,21 +11,22 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.checkpoint import CheckpointStore
-from ingest.connectors.base import AuthFailed, ConfigError, JobSpec, MalformedResponse
-from ingest.connectors.runner import MemoryHealth, PollingRunner
+from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.x import XConnector
 from tests.ingest.fake_x import CLIENT_FORBIDDEN, FakeX, make_media, make_user
-from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from tests.ingest.restart_harness import run_with_crashes
+from tests.ingest.ingest_fakes import FakeClock
+from tests.ingest.polling_checks import (
+    PollingHarness,
+    assert_secrets_hidden,
+    capture_every_log,
+    check_a_malformed_body_keeps_the_position,
+    connect,
+    job_on,
+)
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import Platform
 
 TOKEN = "x-test-bearer-s3cr3t"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -35,56 +35,23 @@ def server(clock: FakeClock) -> FakeX:
 
 
 def make_job(*, token: str = TOKEN, tags: tuple[str, ...] = ("brand",), **options: Any) -> JobSpec:
-    return JobSpec(
-        job_id="x-job",
-        network="x",
-        hashtags=tags,
-        options=options,
-        credentials={"bearer_token": token} if token else {},
-    )
+    credentials = {"bearer_token": token} if token else {}
+    return job_on("x", *tags, job_id="x-job", credentials=credentials, **options)
 
 
 def make_connector(
     server: FakeX, clock: FakeClock, *, client: httpx.Client | None = None, **job: Any
 ) -> XConnector:
-    # jitter=1.0 makes the backoff exact: 1 s, 2 s, 4 s...
-    return XConnector.from_job(
-        make_job(**job),
-        client=client or server.client(),
-        now=clock.now,
-        sleep=clock.sleep,
-        jitter=lambda: 1.0,
-    )
+    return connect(XConnector, make_job(**job), client or server.client(), clock)
 
 
-class Runner:
-    """A polling runner over the connector, a recording producer and a checkpoint directory."""
-
-    def __init__(self, connector: XConnector, tmp_path: Path, clock: FakeClock) -> None:
-        self.producer = RecordingProducer()
-        self.positions = CheckpointStore(tmp_path / "checkpoints")
-        self.health = MemoryHealth()
-        self.runner = PollingRunner(
-            make_job(),
-            connector,
-            self.producer,
-            self.positions,
-            self.health,
-            now=clock.now,
-            jitter=lambda: 1.0,
-        )
-
-    def poll(self) -> int:
-        return self.runner.poll_once()
-
-    @property
-    def position(self) -> str | None:
-        return self.positions.load(self.runner.position_key("brand"))
+def make_runner(connector: XConnector, tmp_path: Path, clock: FakeClock) -> PollingHarness:
+    return PollingHarness(make_job(), connector, tmp_path / "checkpoints", clock)
 
 
 @pytest.fixture
-def runner(server: FakeX, clock: FakeClock, tmp_path: Path) -> Runner:
-    return Runner(make_connector(server, clock, max_results=10), tmp_path, clock)
+def runner(server: FakeX, clock: FakeClock, tmp_path: Path) -> PollingHarness:
+    return make_runner(make_connector(server, clock, max_results=10), tmp_path, clock)
 
 
 # --- paging and positions -----------------------------------------------------------------
@@ -94,7 +61,7 @@ def test_first_poll_takes_the_newest_backfill_pages(
     server: FakeX, clock: FakeClock, tmp_path: Path
 ) -> None:
     ids = server.post_many(25)
-    runner = Runner(
+    runner = make_runner(
         make_connector(server, clock, max_results=10, backfill_pages=2), tmp_path, clock
     )
 
@@ -111,7 +78,7 @@ def test_first_poll_takes_the_newest_backfill_pages(
 
 
 def test_later_polls_ask_since_the_position_and_follow_next_token_until_it_is_absent(
-    server: FakeX, runner: Runner
+    server: FakeX, runner: PollingHarness
 ) -> None:
     first = server.post_many(3)
     runner.poll()
@@ -129,7 +96,9 @@ def test_later_polls_ask_since_the_position_and_follow_next_token_until_it_is_ab
     assert runner.position == new[-1]
 
 
-def test_an_empty_result_without_data_keeps_the_position(server: FakeX, runner: Runner) -> None:
+def test_an_empty_result_without_data_keeps_the_position(
+    server: FakeX, runner: PollingHarness
+) -> None:
     server.post_many(2)
     runner.poll()
     before = runner.position
@@ -141,7 +110,9 @@ def test_an_empty_result_without_data_keeps_the_position(server: FakeX, runner: 
     assert runner.position == before
 
 
-def test_first_poll_of_a_silent_hashtag_saves_nothing(server: FakeX, runner: Runner) -> None:
+def test_first_poll_of_a_silent_hashtag_saves_nothing(
+    server: FakeX, runner: PollingHarness
+) -> None:
     assert runner.poll() == 0
     assert runner.position is None
 
@@ -182,7 +153,9 @@ def test_the_page_cap_records_the_hole_and_the_next_fetches_fill_it_without_a_ga
 def test_a_backlog_beyond_the_page_cap_is_produced_whole_in_one_poll(
     server: FakeX, clock: FakeClock, tmp_path: Path
 ) -> None:
-    runner = Runner(make_connector(server, clock, max_results=10, max_pages=1), tmp_path, clock)
+    runner = make_runner(
+        make_connector(server, clock, max_results=10, max_pages=1), tmp_path, clock
+    )
     first = server.post_many(1)
     runner.poll()
     new = server.post_many(35)
@@ -197,7 +170,7 @@ def test_a_backlog_beyond_the_page_cap_is_produced_whole_in_one_poll(
 
 
 def test_a_tweet_with_expansions_normalizes_to_a_raw_post(
-    server: FakeX, runner: Runner, clock: FakeClock
+    server: FakeX, runner: PollingHarness, clock: FakeClock
 ) -> None:
     user = make_user(id="42", username="dana", name="Dana D", followers=4321)
     tweet = server.post(
@@ -241,14 +214,16 @@ def test_a_tweet_with_expansions_normalizes_to_a_raw_post(
 
 
 @pytest.mark.parametrize("lang", ["und", "qme", "zxx"])
-def test_a_tweet_without_a_language_has_none(server: FakeX, runner: Runner, lang: str) -> None:
+def test_a_tweet_without_a_language_has_none(
+    server: FakeX, runner: PollingHarness, lang: str
+) -> None:
     server.post(lang=lang)
     runner.poll()
     assert runner.producer.posts[0].language is None
 
 
 def test_a_long_post_takes_its_full_text_and_hashtags_from_note_tweet(
-    server: FakeX, runner: Runner
+    server: FakeX, runner: PollingHarness
 ) -> None:
     tweet = server.post(text="A long story about #brand …")
     tweet["note_tweet"] = {
@@ -285,7 +260,7 @@ def test_retweets_are_skipped_even_when_search_returns_them(
 
 @pytest.mark.parametrize("breakage", ["no created_at", "author not in includes"])
 def test_a_malformed_tweet_is_dead_lettered_and_the_rest_produced(
-    server: FakeX, runner: Runner, breakage: str
+    server: FakeX, runner: PollingHarness, breakage: str
 ) -> None:
     good = server.post()
     broken = server.post(user=make_user(id="999", username="ghost"))
@@ -310,7 +285,7 @@ def test_a_malformed_tweet_is_dead_lettered_and_the_rest_produced(
 
 @pytest.mark.parametrize("shape", ["errors", "problem"])
 def test_429_in_either_body_shape_waits_until_the_reset_then_retries(
-    server: FakeX, runner: Runner, clock: FakeClock, shape: str
+    server: FakeX, runner: PollingHarness, clock: FakeClock, shape: str
 ) -> None:
     ids = server.post_many(2)
     server.spend_rate_limit(reset_in_s=42, shape=shape)
@@ -327,7 +302,7 @@ def test_a_spent_budget_waits_for_the_reset_before_asking_again(
 ) -> None:
     server = FakeX(now=clock.now, bearer_token=TOKEN, rate_limit=2, window_s=900)
     server.post_many(1)
-    runner = Runner(make_connector(server, clock), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock), tmp_path, clock)
     runner.poll()
     clock.advance(60)
     runner.poll()  # remaining 0: the headers say so, with the reset time
@@ -354,14 +329,10 @@ def test_budget_is_what_the_last_headers_said(server: FakeX, clock: FakeClock) -
 
 @pytest.mark.parametrize("fault", ["503", "network"])
 def test_unavailable_x_is_retried_with_exponential_backoff(
-    server: FakeX, runner: Runner, clock: FakeClock, fault: str
+    server: FakeX, runner: PollingHarness, clock: FakeClock, fault: str
 ) -> None:
     ids = server.post_many(1)
-    for _ in range(3):
-        if fault == "503":
-            server.fail_next(503)
-        else:
-            server.drop_connection_next()
+    server.unavailable_next(fault, times=3)
 
     assert runner.poll() == 1
 
@@ -387,7 +358,7 @@ def test_refused_credentials_fail_the_job_with_xs_message(
     server.post_many(1)
     if forbidden:
         server.respond_next(403, CLIENT_FORBIDDEN)
-    runner = Runner(make_connector(server, clock, token=token), tmp_path, clock)
+    runner = make_runner(make_connector(server, clock, token=token), tmp_path, clock)
 
     runner.runner.run(threading.Event())  # returns instead of polling on
 
@@ -402,19 +373,14 @@ def test_refused_credentials_fail_the_job_with_xs_message(
     "body", [b"<html>Over capacity</html>", b'{"data": {"id": "1"}}', b"[1, 2", b"[]"]
 )
 def test_a_malformed_body_keeps_the_position_and_the_next_poll_gets_the_tweets(
-    server: FakeX, runner: Runner, body: bytes
+    server: FakeX, runner: PollingHarness, body: bytes
 ) -> None:
     server.post_many(1)
-    runner.poll()
-    before = runner.position
-    new = server.post_many(3)
-    server.malform_next(body)
 
-    with pytest.raises(MalformedResponse):
-        runner.poll()
-    assert runner.position == before
+    new = check_a_malformed_body_keeps_the_position(
+        runner, publish=lambda: server.post_many(3), malform_next=lambda: server.malform_next(body)
+    )
 
-    assert runner.poll() == 3
     assert runner.producer.native_ids[-3:] == new
     assert runner.position == new[-1]
 
@@ -447,22 +413,23 @@ def test_max_results_outside_what_x_accepts_is_a_config_error(
 def test_the_bearer_token_never_appears_in_messages_or_logs(
     server: FakeX, clock: FakeClock, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_every_log(caplog)
     server.post_many(1)
     server.spend_rate_limit(reset_in_s=5, shape="problem")
     server.fail_next(503)
     connector = make_connector(server, clock)
-    Runner(connector, tmp_path, clock).poll()
+    make_runner(connector, tmp_path, clock).poll()
     assert server.requests[-1].headers["Authorization"] == f"Bearer {TOKEN}"
 
     refused = make_connector(server, clock, token=f"{TOKEN}-revoked")
-    runner = Runner(refused, tmp_path, clock)
+    runner = make_runner(refused, tmp_path, clock)
     with pytest.raises(AuthFailed) as failure:
         runner.poll()
     runner.runner.run(threading.Event())
 
-    shown = [caplog.text, str(failure.value), repr(connector), repr(make_job()), str(runner.health)]
-    assert all(TOKEN not in text for text in shown)
+    assert_secrets_hidden(
+        caplog, [TOKEN], str(failure.value), repr(connector), repr(make_job()), str(runner.health)
+    )
 
 
 # --- restarts -----------------------------------------------------------------------------
@@ -474,30 +441,27 @@ def test_killed_at_random_points_the_topic_ends_with_every_tweet(
 ) -> None:
     clock = FakeClock()
     server = FakeX(now=clock.now, bearer_token=TOKEN)
-    transport = server.transport()  # one fake X for every restarted connector
     tag = f"brand{uuid.uuid4().hex[:8]}"
-    job = JobSpec(
+    # small pages and a low cap so that restarts land in the middle of a hole
+    job = job_on(
+        "x",
+        tag,
         job_id=f"x-restart-{tag}",
-        network="x",
-        hashtags=(tag,),
-        # small pages and a low cap so that restarts land in the middle of a hole
-        options={"max_results": 10, "max_pages": 2, "backfill_pages": 50},
         credentials={"bearer_token": TOKEN},
+        max_results=10,
+        max_pages=2,
+        backfill_pages=50,
     )
     published: list[str] = []
 
     def publish(round_number: int) -> None:
         published.extend(server.post_many((7 * round_number + 5) % 31, tags=[tag]))
 
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=lambda: XConnector.from_job(
-            job, client=httpx.Client(transport=transport), now=clock.now, sleep=clock.sleep
-        ),
+        make_connector=lambda: connect(XConnector, job, server.client(), clock),
         publish=publish,
+        published=published,
         checkpoint_dir=tmp_path / "checkpoints",
     )
-
-    assert report.crashes
-    assert set(report.topic_post_ids) == {f"x:{i}" for i in published}

@@ -19,7 +19,6 @@ from ingest.connectors.base import (
     BudgetExhausted,
     ConfigError,
     JobSpec,
-    MalformedResponse,
 )
 from ingest.connectors.runner import MemoryHealth, PollingRunner
 from ingest.connectors.youtube import YouTubeConnector
@@ -27,16 +26,19 @@ from ingest.connectors.youtube_quota import next_pacific_midnight
 from tests.conftest import wait_until
 from tests.ingest.fake_youtube import API_KEY, FakeYouTube, rfc3339
 from tests.ingest.ingest_fakes import START, FakeClock, RecordingProducer
-from tests.ingest.restart_harness import run_with_crashes
+from tests.ingest.polling_checks import (
+    PollingHarness,
+    assert_secrets_hidden,
+    capture_every_log,
+    check_a_malformed_body_keeps_the_position,
+    job_on,
+)
+from tests.ingest.polling_checks import connect as connect_to
+from tests.ingest.restart_harness import check_restarts_lose_nothing
 from ugc.contract import Platform
 
 #: START is 04:00 in Los Angeles (PST); the quota resets at the next local midnight.
 MIDNIGHT_PACIFIC = datetime(2025, 3, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -50,13 +52,12 @@ def make_job(
     credentials: dict[str, str] | None = None,
     **options: Any,
 ) -> JobSpec:
-    return JobSpec(
-        job_id=f"yt-{uuid.uuid4().hex[:8]}",
-        network="youtube",
-        hashtags=hashtags or ("brand",),
+    return job_on(
+        "youtube",
+        *hashtags,
         poll_interval_s=poll_interval_s,
-        options=options,
         credentials={"api_key": API_KEY} if credentials is None else credentials,
+        **options,
     )
 
 
@@ -64,10 +65,7 @@ def connect(
     server: FakeYouTube, clock: FakeClock, tmp_path: Path, **options: Any
 ) -> YouTubeConnector:
     job = options.pop("job", None) or make_job(state_dir=str(tmp_path / "state"), **options)
-    # jitter=1.0 makes the backoff exact: 1 s, 2 s, 4 s...
-    return YouTubeConnector.from_job(
-        job, client=server.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 1.0
-    )
+    return connect_to(YouTubeConnector, job, server.client(), clock)
 
 
 @pytest.fixture
@@ -418,28 +416,23 @@ def test_a_malformed_body_keeps_the_position_and_the_next_poll_gets_the_videos(
     tmp_path: Path,
     body: bytes,
 ) -> None:
-    producer = RecordingProducer()
-    runner = make_runner(connector, producer, tmp_path, clock)
+    job = make_job(state_dir=str(tmp_path / "state"))
+    runner = PollingHarness(job, connector, tmp_path / "checkpoints", clock)
     server.publish_many(1)
-    runner.poll_once()
-    key = runner.position_key("brand")
-    before = CheckpointStore(tmp_path / "checkpoints").load(key)
-    clock.advance(60)
-    new = server.publish_many(2)
-    server.malform_next(body)
 
-    with pytest.raises(MalformedResponse):
-        runner.poll_once()
-    assert CheckpointStore(tmp_path / "checkpoints").load(key) == before
+    def publish() -> list[str]:
+        clock.advance(60)
+        return server.publish_many(2)
 
-    assert runner.poll_once() == 2
-    assert sorted(producer.native_ids[-2:]) == sorted(new)
+    check_a_malformed_body_keeps_the_position(
+        runner, publish=publish, malform_next=lambda: server.malform_next(body)
+    )
 
 
 def test_the_key_never_reaches_logs_or_messages(
     server: FakeYouTube, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_every_log(caplog)
     job = make_job(state_dir=str(tmp_path), daily_quota=200)
     connector = connect(server, clock, tmp_path, job=job)
     server.publish_many(3)
@@ -449,10 +442,7 @@ def test_the_key_never_reaches_logs_or_messages(
     with pytest.raises(BudgetExhausted) as exhausted:
         connector.fetch("brand", None)
 
-    assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
-    assert all(API_KEY not in r.getMessage() for r in caplog.records)
-    assert API_KEY not in str(exhausted.value)
-    assert API_KEY not in repr(job) and API_KEY not in repr(connector)
+    assert_secrets_hidden(caplog, [API_KEY], str(exhausted.value), repr(job), repr(connector))
 
 
 # --- restarts -----------------------------------------------------------------------------------
@@ -481,18 +471,13 @@ def test_restarts_at_random_points_lose_nothing(broker: str, tmp_path: Path) -> 
             video = server.publish(age_s=n % 2, title=f"#{tag} take {n}")  # some share a second
             published.append(video["id"]["videoId"])
 
-    def make_connector() -> YouTubeConnector:
-        return connect(server, clock, tmp_path, job=job)
-
-    report = run_with_crashes(
+    check_restarts_lose_nothing(
         bootstrap=broker,
         job=job,
-        make_connector=make_connector,
+        make_connector=lambda: connect(server, clock, tmp_path, job=job),
         publish=publish,
+        published=published,
         checkpoint_dir=tmp_path / "checkpoints",
         rounds=10,
     )
-
-    assert report.crashes
-    assert set(report.topic_post_ids) == {f"youtube:{i}" for i in published}
     assert any("publishedBefore" in params for params in server.search_params)

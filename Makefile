@@ -51,7 +51,7 @@ bench: setup
 	$(BIN)/python bench/e2e.py
 
 bench-ingest: setup
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest_speed.py
 
 train: setup
 	$(BIN)/ugc classify train ../shared/data

@@ -59,7 +59,8 @@ def run_naive(posts: int, threads: int) -> dict[str, Any]:
 
     if threads:
         torch.set_num_threads(threads)
-    scorer = Scorer.from_settings(ClassifySettings(torch_threads=threads))
+    # The naive baseline is what a first attempt looks like: the eager model in a pipeline.
+    scorer = Scorer.from_settings(ClassifySettings(torch_threads=threads, model_graph=False))
     extract = pipeline(
         "feature-extraction",
         model=scorer.encoder.model,

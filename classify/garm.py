@@ -113,7 +113,10 @@ def calibrate(prototypes: Prototypes, ordinary: torch.Tensor) -> dict[str, list[
     best = prototypes.similarities(ordinary)
     median = best.quantile(0.5, dim=0)
     floor = best.quantile(CALIBRATION_QUANTILE, dim=0)
-    ceiling = floor + CEILING_SPREADS * (floor - median).clamp(min=0.05)
+    # A ceiling past a perfect match (a tuned space spreads ordinary posts widely) would leave
+    # even a copy of a prototype short of full evidence: halfway to a perfect match at most.
+    spread = floor + CEILING_SPREADS * (floor - median).clamp(min=0.05)
+    ceiling = torch.minimum(spread, (floor + 1) / 2)
     return {
         category: [round(float(floor[i]), 4), round(float(ceiling[i]), 4)]
         for i, category in enumerate(GARM_IDS)

@@ -98,6 +98,12 @@ def garm_report(examples: Sequence[GarmExample], safety: Sequence[SafetyScores])
         "safe_posts_flagged": (
             sum(s.risk is not RiskLevel.NONE for s in safe) / len(safe) if safe else 0.0
         ),
+        # ``low`` asks for a look; ``medium`` and worse are what a brand's rules hold back.
+        "safe_posts_medium_or_worse": (
+            sum(s.risk not in (RiskLevel.NONE, RiskLevel.LOW) for s in safe) / len(safe)
+            if safe
+            else 0.0
+        ),
     }
 
 
@@ -113,6 +119,7 @@ def format_garm_report(report: dict[str, Any]) -> list[str]:
     lines.append(f"  macro-F1 {report['macro_f1']:.3f}")
     lines.append(
         f"  risk accuracy {report['risk_accuracy']:.3f} (within one level "
-        f"{report['risk_within_one']:.3f}); safe posts flagged {report['safe_posts_flagged']:.3f}"
+        f"{report['risk_within_one']:.3f}); safe posts flagged {report['safe_posts_flagged']:.3f} "
+        f"(medium or worse {report['safe_posts_medium_or_worse']:.3f})"
     )
     return lines

@@ -67,6 +67,13 @@ class ClassifySettings(KafkaSettings):
             "quantization of the Linear layers)."
         ),
     )
+    model_graph: bool = Field(
+        default=True,
+        description=(
+            "Run the encoder as a frozen TorchScript graph (traced once at start, about 10 % "
+            "faster on a CPU); false runs it eagerly."
+        ),
+    )
     torch_threads: int = Field(
         default=0, ge=0, description="CPU threads for torch; 0 leaves torch's own default."
     )

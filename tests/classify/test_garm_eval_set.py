@@ -54,3 +54,4 @@ def test_report_counts_precision_recall_and_risk_accuracy() -> None:
     assert report["risk_accuracy"] == 0.5
     assert report["risk_within_one"] == 1.0
     assert report["safe_posts_flagged"] == 0.0
+    assert report["safe_posts_medium_or_worse"] == 0.0

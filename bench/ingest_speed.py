@@ -21,7 +21,7 @@ Prints posts/s for each path and the ratio full/baseline: how many times the cos
 the JSON the whole path to the broker costs. The machines are noisy; the ratio is the figure to
 compare between runs.
 
-Usage: python bench/ingest.py [--posts 2000] [--batch 500] [--repeat 3] [--noise 1]
+Usage: python bench/ingest_speed.py [--posts 2000] [--batch 500] [--repeat 3] [--noise 1]
                               [--networks mastodon,x,...] [--bootstrap-servers HOST:PORT]
                               [--no-broker]
 """
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python bench/ingest.py` puts bench/ first on the import path, where this very file would
-    # stand in for the `ingest` package: the project root goes there instead.
+    # `python bench/ingest_speed.py` puts bench/ first on the import path, where the bench's own
+    # `ingest_*` modules live: the project root goes there instead, as for `python -m`.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
     sys.exit(main())

@@ -8,17 +8,26 @@
 Texts are the demo posts (realistic lengths), cycled to ``--posts``. Each path runs in its own
 process so that its peak memory (max RSS) is its own. Prints posts/s, peak RSS and the ratio.
 
+The default path is measured twice: as one process with ``--threads`` torch threads (what
+``ugc up`` runs), and as ``--workers`` single-threaded processes (default: one per core; what
+``ugc up --classify-workers N`` runs), each scoring its share of the posts at the same time;
+posts/s is then all posts over the wall time from the first start to the last finish.
+
 Usage: python bench/classify_speed.py [--posts 1024] [--baseline-posts 128] [--threads 2]
+       [--workers N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 TASKS = ("sentiment", "offensive", "hate")
@@ -32,7 +41,9 @@ def demo_texts(count: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(count)]
 
 
-def run_default(posts: int, batch_size: int | None, threads: int) -> dict[str, Any]:
+def run_default(
+    posts: int, batch_size: int | None, threads: int, start_file: str | None = None
+) -> dict[str, Any]:
     from classify.scoring import Scorer
     from classify.settings import ClassifySettings
 
@@ -43,11 +54,22 @@ def run_default(posts: int, batch_size: int | None, threads: int) -> dict[str, A
     scorer = Scorer.from_settings(settings)
     texts = demo_texts(posts)
     scorer.score_texts(texts[:batch_size])  # warm-up
+    if start_file:  # parallel workers: say ready, then start together
+        Path(f"{start_file}.ready.{os.getpid()}").touch()
+        while not Path(start_file).exists():
+            time.sleep(0.01)
+    wall_start = time.time()
     started = time.perf_counter()
     for i in range(0, len(texts), batch_size):
         scorer.score_texts(texts[i : i + batch_size])
     elapsed = time.perf_counter() - started
-    return {"posts_per_s": len(texts) / elapsed, "posts": len(texts), "batch_size": batch_size}
+    return {
+        "posts_per_s": len(texts) / elapsed,
+        "posts": len(texts),
+        "batch_size": batch_size,
+        "wall_start": wall_start,
+        "wall_end": wall_start + elapsed,
+    }
 
 
 def run_naive(posts: int, threads: int) -> dict[str, Any]:
@@ -84,22 +106,61 @@ def run_naive(posts: int, threads: int) -> dict[str, Any]:
     return {"posts_per_s": len(texts) / elapsed, "posts": len(texts)}
 
 
-def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run one path in a child process and return its figures with its peak RSS."""
-    command = [
+def _command(mode: str, posts: int, threads: int, args: argparse.Namespace) -> list[str]:
+    return [
         sys.executable,
         __file__,
         "--child",
         mode,
         "--posts",
-        str(args.posts if mode == "default" else args.baseline_posts),
+        str(posts),
         *(["--batch-size", str(args.batch_size)] if args.batch_size else []),
         "--threads",
-        str(args.threads),
+        str(threads),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def _result(output: str) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     return result
+
+
+def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one path in a child process and return its figures with its peak RSS."""
+    posts = args.posts if mode == "default" else args.baseline_posts
+    command = _command(mode, posts, args.threads, args)
+    return _result(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def measure_workers(workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The default path as ``ugc up`` runs it: ``workers`` single-threaded processes at once."""
+    share = args.posts // workers
+    with tempfile.TemporaryDirectory() as tmp:
+        start_file = Path(tmp) / "go"
+        children = [
+            subprocess.Popen(
+                [*_command("default", share, 1, args), "--start-file", str(start_file)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            for _ in range(workers)
+        ]
+        # Each child loads its model, warms up and says it is ready; then all start together.
+        deadline = time.monotonic() + 300
+        while len(list(Path(tmp).glob("go.ready.*"))) < workers:
+            if time.monotonic() > deadline or any(c.poll() is not None for c in children):
+                raise RuntimeError("a scoring worker did not get ready")
+            time.sleep(0.05)
+        start_file.touch()
+        results = [_result(child.communicate()[0]) for child in children]
+    wall = max(r["wall_end"] for r in results) - min(r["wall_start"] for r in results)
+    return {
+        "posts_per_s": share * workers / wall,
+        "posts": share * workers,
+        "workers": workers,
+        "max_rss_mb": sum(r["max_rss_mb"] for r in results),
+    }
 
 
 def main() -> int:
@@ -113,31 +174,49 @@ def main() -> int:
         help="Posts per scoring call (default: UGC_BATCH_SIZE, as the stream worker takes them).",
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Single-threaded worker processes measured together (default: one per core).",
+    )
     parser.add_argument("--child", choices=["default", "naive"], default=None)
+    parser.add_argument("--start-file", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         if args.child == "default":
-            result = run_default(args.posts, args.batch_size, args.threads)
+            result = run_default(args.posts, args.batch_size, args.threads, args.start_file)
         else:
             result = run_naive(args.posts, args.threads)
         result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return 0
 
+    workers = args.workers or os.cpu_count() or 1
     default = measure("default", args)
+    deployed = measure_workers(workers, args) if workers > 1 else None
     naive = measure("naive", args)
     print(
         f"default scoring path: {default['posts_per_s']:8.1f} posts/s "
-        f"({default['posts']} demo posts, batch {default['batch_size']}, {args.threads} threads), "
-        f"peak RSS {default['max_rss_mb']:.0f} MB"
+        f"({default['posts']} demo posts, batch {default['batch_size']}, one process, "
+        f"{args.threads} threads), peak RSS {default['max_rss_mb']:.0f} MB"
     )
+    if deployed:
+        print(
+            f"  {workers} workers x 1 thread: {deployed['posts_per_s']:8.1f} posts/s "
+            f"({deployed['posts']} demo posts, `ugc up --classify-workers {workers}`), "
+            f"peak RSS {deployed['max_rss_mb']:.0f} MB in all"
+        )
     print(
         f"naive baseline:       {naive['posts_per_s']:8.1f} posts/s "
         f"({naive['posts']} demo posts, pipeline per post per task), "
         f"peak RSS {naive['max_rss_mb']:.0f} MB"
     )
     print(f"ratio default/naive:  {default['posts_per_s'] / naive['posts_per_s']:8.1f}x")
+    if deployed:
+        ratio = deployed["posts_per_s"] / naive["posts_per_s"]
+        print(f"ratio workers/naive:  {ratio:8.1f}x")
     return 0
 
 

@@ -25,7 +25,7 @@ class Console:
     def say(self, source: str, line: str) -> None:
         tag = f"[{source}]".ljust(11)
         if self.color:
-            tag = f"\033[{_COLORS.get(source, '0')}m{tag}\033[0m"
+            tag = f"\033[{_COLORS.get(source.split('-')[0], '0')}m{tag}\033[0m"
         with self._lock:
             self.stream.write(f"{tag}{line}\n")
             self.stream.flush()

@@ -43,8 +43,15 @@ class UpOptions:
     api_key: str
     replay_file: Path | None
     rate: float
+    #: Classify worker processes: one per CPU core, one torch thread each (see classify_workers).
+    classify_workers: int = 1
     #: The listening job to run instead of the demo replay.
     listen: JobCreate | None = None
+
+
+#: Partitions of the post topics under ``ugc up``: a multiple of the usual core counts, so that
+#: ``--classify-workers`` up to 4 get equal shares.
+UP_PARTITIONS = 4
 
 
 @click.command(name="up")
@@ -87,7 +94,20 @@ class UpOptions:
 )
 @click.option("--port", type=int, default=8000, show_default=True, help="Port of the API.")
 @click.option(
-    "--partitions", type=int, default=3, show_default=True, help="Partitions of the post topics."
+    "--partitions",
+    type=int,
+    default=UP_PARTITIONS,
+    show_default=True,
+    help="Partitions of the post topics.",
+)
+@click.option(
+    "--classify-workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Classify worker processes. More than one: one torch thread each, which scores more "
+    "posts per second than one process using every core (bench/classify_speed.py measures "
+    "both), at the cost of a model in memory per worker.",
 )
 @click.option(
     "--data-dir",
@@ -106,6 +126,7 @@ def up_command(
     rate: float,
     port: int,
     partitions: int,
+    classify_workers: int,
     data_dir: Path,
 ) -> None:
     """Run the whole pipeline here: broker, classify worker, sink, API and ingest.
@@ -131,6 +152,7 @@ def up_command(
         api_key=os.environ.get("UGC_MODERATOR_API_KEY", DEFAULT_API_KEY),
         replay_file=replay_file,
         rate=rate,
+        classify_workers=min(classify_workers, partitions),
         listen=listen,
     )
     sys.exit(Supervisor(up_options).run())
@@ -173,8 +195,8 @@ class Supervisor:
             return 1
         env = self._child_env(bootstrap, database_url)
         self.children = [
-            Child(name, args, env, opts.data_dir / "logs", self.console)
-            for name, args in self._child_commands()
+            Child(name, args, {**env, **extra}, opts.data_dir / "logs", self.console)
+            for name, args, extra in self._child_commands()
         ]
         for child in self.children:
             child.start()
@@ -203,19 +225,25 @@ class Supervisor:
             "UGC_HEARTBEAT_INTERVAL_S": "1",
         }
 
-    def _child_commands(self) -> list[tuple[str, list[str]]]:
+    def _child_commands(self) -> list[tuple[str, list[str], dict[str, str]]]:
         opts = self.options
-        commands = [
-            ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)]),
-            ("sink", ["sink"]),
-            ("classify", ["classify", "worker"]),
-            ("listen", ["ingest", "run"]),
+        commands: list[tuple[str, list[str], dict[str, str]]] = [
+            ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)], {}),
+            ("sink", ["sink"], {}),
         ]
+        # Single-threaded workers, one per core, score more posts per second than one worker with
+        # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,
+        # and each worker's tokenizing and Python work runs beside the other's matrix products.
+        threads = {"UGC_TORCH_THREADS": "1"} if opts.classify_workers > 1 else {}
+        for index in range(opts.classify_workers):
+            name = "classify" if index == 0 else f"classify-{index + 1}"
+            commands.append((name, ["classify", "worker"], threads))
+        commands.append(("listen", ["ingest", "run"], {}))
         if opts.listen is None:
             replay = ["ingest", "replay", "--rate", str(opts.rate)]
             if opts.replay_file:
                 replay += ["--file", str(opts.replay_file)]
-            commands.append(("ingest", replay))
+            commands.append(("ingest", replay, {}))
         return commands
 
     def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
@@ -342,5 +370,5 @@ class Supervisor:
     def _stop_children(self) -> None:
         # Stop in pipeline order so each stage can drain what the previous one produced.
         order = {"ingest": 0, "listen": 0, "classify": 1, "sink": 2, "api": 3}
-        for child in sorted(self.children, key=lambda c: order.get(c.name, 9)):
+        for child in sorted(self.children, key=lambda c: order.get(c.name.split("-")[0], 9)):
             child.stop()

@@ -266,7 +266,7 @@ def test_up_listen_bluesky_stores_a_jetstream_job_that_needs_no_credentials(up: 
     assert (job.network, job.mode.value, job.hashtags) == ("bluesky", "stream", ["coffee"])
     assert job.credentials_ref is None and job.credentials.missing == []
     supervisor = up.started[0]
-    names = [name for name, _ in supervisor._child_commands()]
+    names = [name for name, _, _ in supervisor._child_commands()]
     assert "listen" in names and "ingest" not in names  # no demo replay
     assert supervisor._feed_hashtags() == ["coffee"]  # one feed per followed hashtag
 
@@ -347,7 +347,23 @@ def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: Up
         ["coffee", "tea"],
         {"base_url": "https://social.example"},
     )
-    assert [name for name, _ in up.started[0]._child_commands()].count("ingest") == 0
+    assert [name for name, _, _ in up.started[0]._child_commands()].count("ingest") == 0
     demo = up()
     assert demo.exit_code == 0 and up.started[-1].options.listen is None
-    assert {"listen", "ingest"} <= {name for name, _ in up.started[-1]._child_commands()}
+    assert {"listen", "ingest"} <= {name for name, _, _ in up.started[-1]._child_commands()}
+
+
+def test_up_can_run_several_single_threaded_classify_workers(
+    up: UpRun,
+) -> None:
+    assert up("--classify-workers", "2").exit_code == 0
+    assert up("--classify-workers", "1").exit_code == 0
+    two, one = up.started[0]._child_commands(), up.started[1]._child_commands()
+
+    classify = [(name, extra) for name, args, extra in two if args == ["classify", "worker"]]
+    assert classify == [
+        ("classify", {"UGC_TORCH_THREADS": "1"}),
+        ("classify-2", {"UGC_TORCH_THREADS": "1"}),
+    ]
+    # One worker, the default, keeps torch's own thread count (every core).
+    assert [(n, e) for n, a, e in one if a == ["classify", "worker"]] == [("classify", {})]

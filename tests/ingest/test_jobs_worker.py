@@ -149,12 +149,16 @@ def test_a_job_added_while_the_worker_runs_produces_to_the_raw_topic_and_reports
         published = feed.publish(tag, 3)
         job_id = add_job(store, feed, tag)
 
-        on_topic = wait_until(
-            lambda: sorted(set(read_post_ids(broker, JobSpec("x", "fakenet", (tag,))))),
+        def on_topic() -> list[str]:
+            return sorted(set(read_post_ids(broker, JobSpec("x", "fakenet", (tag,)))))
+
+        # The posts reach the partitions one by one: wait for all of them, not for the first.
+        wait_until(
+            lambda: len(on_topic()) >= len(published),
             timeout=60,
             message="the new job's posts on the raw topic",
         )
-        assert on_topic == sorted(published)
+        assert on_topic() == sorted(published)
         health = wait_until(lambda: status_is(store, job_id, JobStatus.OK)).health
         assert health.posts_collected == 3
         assert health.last_success_at is not None

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from ingest.connectors.base import (
     Budget,
@@ -137,7 +137,38 @@ def stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
     return sleep
 
 
-class PollingRunner:
+ConnectorT = TypeVar("ConnectorT")
+
+
+class JobRunner(Generic[ConnectorT]):
+    """What every runner of one job holds: the job, its connector, where posts, positions and
+    health go, and the clock and jitter that tests replace."""
+
+    def __init__(
+        self,
+        job: JobSpec,
+        connector: ConnectorT,
+        sink: PostSink,
+        positions: PositionStore,
+        health: HealthReporter | None,
+        *,
+        now: Callable[[], datetime],
+        jitter: Callable[[], float],
+        backoff_cap_s: float,
+    ) -> None:
+        self.job = job
+        self.connector = connector
+        self._sink = sink
+        self._positions = positions
+        self.health: HealthReporter = health if health is not None else MemoryHealth()
+        self._now = now
+        self._jitter = jitter
+        self._backoff_cap_s = backoff_cap_s
+        self._failures = 0
+        self.produced_total = 0
+
+
+class PollingRunner(JobRunner[PollingConnector]):
     """Polls every hashtag of one job with one connector until stopped or failing."""
 
     def __init__(
@@ -152,16 +183,16 @@ class PollingRunner:
         jitter: Callable[[], float] = random.random,
         backoff_cap_s: float = 900.0,
     ) -> None:
-        self.job = job
-        self.connector = connector
-        self._sink = sink
-        self._positions = positions
-        self.health: HealthReporter = health if health is not None else MemoryHealth()
-        self._now = now
-        self._jitter = jitter
-        self._backoff_cap_s = backoff_cap_s
-        self._failures = 0
-        self.produced_total = 0
+        super().__init__(
+            job,
+            connector,
+            sink,
+            positions,
+            health,
+            now=now,
+            jitter=jitter,
+            backoff_cap_s=backoff_cap_s,
+        )
 
     def position_key(self, tag: str) -> tuple[str, str, str]:
         """Where the position of one hashtag of this job is saved."""

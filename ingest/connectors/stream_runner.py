@@ -41,7 +41,7 @@ from ingest.connectors.base import (
 )
 from ingest.connectors.runner import (
     HealthReporter,
-    MemoryHealth,
+    JobRunner,
     PositionStore,
     backoff_delay,
     send_dead_letter,
@@ -63,7 +63,7 @@ class Fallback(Protocol):
     def run(self, stop: threading.Event) -> None: ...
 
 
-class StreamRunner:
+class StreamRunner(JobRunner[StreamingConnector]):
     """Consumes one job's stream with one connector until stopped, failing or handed over.
 
     ``sleep`` waits between reconnections (default: ``stop.wait``, so a stop cuts it short);
@@ -88,27 +88,27 @@ class StreamRunner:
         fallback: Fallback | Callable[[threading.Event], None] | None = None,
         fallback_after: int = 5,
     ) -> None:
-        self.job = job
-        self.connector = connector
-        self._sink = sink
-        self._positions = positions
-        self.health: HealthReporter = health if health is not None else MemoryHealth()
-        self._now = now
-        self._jitter = jitter
+        super().__init__(
+            job,
+            connector,
+            sink,
+            positions,
+            health,
+            now=now,
+            jitter=jitter,
+            backoff_cap_s=backoff_cap_s,
+        )
         self._sleep = sleep
         self._flush_every = max(1, flush_every)
         self._flush_interval_s = flush_interval_s
         self._backoff_base_s = backoff_base_s
-        self._backoff_cap_s = backoff_cap_s
         self._fallback = fallback
         self._fallback_after = fallback_after
-        self._failures = 0
         # The newest position consumed, the one last saved, and what the next flush covers.
         self._position: str | None = None
         self._saved: str | None = None
         self._unflushed = 0
         self._last_flush = now()
-        self.produced_total = 0
         self.handed_over = False
 
     @property

@@ -8,6 +8,11 @@
 Texts are the demo posts (realistic lengths), cycled to ``--posts``. Each path runs in its own
 process so that its peak memory (max RSS) is its own. Prints posts/s, peak RSS and the ratio.
 
+It also prints the encoder's ceiling on this machine: the posts/s its matrix products alone
+would allow if they ran at the CPU's peak (measured with torch on the encoder's own shapes, at
+the precision the default path uses), with nothing else costing anything. No scoring path with
+this encoder can pass it, so it tells a slow path from a slow machine.
+
 The default path is measured twice: as one process with ``--threads`` torch threads (what
 ``ugc up`` runs), and as ``--workers`` single-threaded processes (default: one per core; what
 ``ugc up --classify-workers N`` runs), each scoring its share of the posts at the same time;
@@ -72,6 +77,62 @@ def run_default(
     }
 
 
+def encoder_flops(config: Any, tokens: int) -> float:
+    """Floating-point operations of one BERT-style encoder pass over a post of ``tokens``
+    tokens: the matrix products of every layer (Q, K, V, output, the two feed-forward ones)
+    and the attention scores and mix. LayerNorm, GELU and softmax are left out."""
+    hidden, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    per_token = 2 * (4 * hidden * hidden + 2 * hidden * inner)
+    attention = 2 * 2 * tokens * tokens * hidden
+    return float(layers * (tokens * per_token + attention))
+
+
+def run_ceiling(posts: int, threads: int) -> dict[str, Any]:
+    """The most posts/s the encoder could reach here: its matrix products at this CPU's peak.
+
+    The peak is measured with torch on the encoder's own feed-forward shapes (the largest
+    products it runs), at the precision the scoring path resolves to, best of several runs.
+    """
+    import torch
+    from transformers import AutoConfig, AutoTokenizer
+
+    from classify.encoder import normalize_post_text, resolve_encoder
+    from classify.precision import resolve
+    from classify.settings import ClassifySettings
+
+    settings = ClassifySettings(torch_threads=threads)
+    torch.set_num_threads(threads)
+    _, precision = resolve("torch", settings.model_precision)
+    dtype = torch.bfloat16 if precision == "bf16" else None
+    location = resolve_encoder(settings.model_encoder)
+    config = AutoConfig.from_pretrained(location)
+    texts = [normalize_post_text(t) for t in demo_texts(posts)]
+    encoded = AutoTokenizer.from_pretrained(location)(
+        texts, truncation=True, max_length=settings.max_length
+    )
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    flops_per_post = sum(encoder_flops(config, n) for n in lengths) / len(lengths)
+    rows, hidden, inner = 2048, config.hidden_size, config.intermediate_size
+    best = 0.0
+    for k, n in ((hidden, inner), (inner, hidden)):
+        a = torch.randn(rows, k, dtype=dtype)
+        b = torch.randn(k, n, dtype=dtype)
+        for _ in range(3):
+            a @ b
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(10):
+                a @ b
+            best = max(best, 10 * 2 * rows * k * n / (time.perf_counter() - started))
+    return {
+        "posts_per_s": best / flops_per_post,
+        "gflops": best / 1e9,
+        "mflops_per_post": flops_per_post / 1e6,
+        "mean_tokens": sum(lengths) / len(lengths),
+        "dtype": str(a.dtype).removeprefix("torch."),
+    }
+
+
 def run_naive(posts: int, threads: int) -> dict[str, Any]:
     import torch
     from transformers import pipeline
@@ -81,8 +142,11 @@ def run_naive(posts: int, threads: int) -> dict[str, Any]:
 
     if threads:
         torch.set_num_threads(threads)
-    # The naive baseline is what a first attempt looks like: the eager model in a pipeline.
-    scorer = Scorer.from_settings(ClassifySettings(torch_threads=threads, model_graph=False))
+    # The naive baseline is what a first attempt looks like: the eager fp32 model in a pipeline.
+    settings = ClassifySettings(
+        torch_threads=threads, model_runtime="torch", model_precision="fp32", model_graph=False
+    )
+    scorer = Scorer.from_settings(settings)
     extract = pipeline(
         "feature-extraction",
         model=scorer.encoder.model,
@@ -127,7 +191,7 @@ def _result(output: str) -> dict[str, Any]:
 
 def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one path in a child process and return its figures with its peak RSS."""
-    posts = args.posts if mode == "default" else args.baseline_posts
+    posts = args.baseline_posts if mode == "naive" else args.posts
     command = _command(mode, posts, args.threads, args)
     return _result(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
@@ -180,13 +244,15 @@ def main() -> int:
         default=None,
         help="Single-threaded worker processes measured together (default: one per core).",
     )
-    parser.add_argument("--child", choices=["default", "naive"], default=None)
+    parser.add_argument("--child", choices=["default", "naive", "ceiling"], default=None)
     parser.add_argument("--start-file", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
         if args.child == "default":
             result = run_default(args.posts, args.batch_size, args.threads, args.start_file)
+        elif args.child == "ceiling":
+            result = run_ceiling(args.posts, args.threads)
         else:
             result = run_naive(args.posts, args.threads)
         result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -197,6 +263,7 @@ def main() -> int:
     default = measure("default", args)
     deployed = measure_workers(workers, args) if workers > 1 else None
     naive = measure("naive", args)
+    ceiling = measure("ceiling", args)
     print(
         f"default scoring path: {default['posts_per_s']:8.1f} posts/s "
         f"({default['posts']} demo posts, batch {default['batch_size']}, one process, "
@@ -212,6 +279,12 @@ def main() -> int:
         f"naive baseline:       {naive['posts_per_s']:8.1f} posts/s "
         f"({naive['posts']} demo posts, pipeline per post per task), "
         f"peak RSS {naive['max_rss_mb']:.0f} MB"
+    )
+    print(
+        f"encoder ceiling:      {ceiling['posts_per_s']:8.1f} posts/s "
+        f"(its matrix products alone, {ceiling['mflops_per_post']:.0f} MFLOP per post at "
+        f"{ceiling['mean_tokens']:.1f} tokens, at this CPU's measured {ceiling['dtype']} peak of "
+        f"{ceiling['gflops']:.0f} GFLOP/s on {args.threads} threads)"
     )
     print(f"ratio default/naive:  {default['posts_per_s'] / naive['posts_per_s']:8.1f}x")
     if deployed:

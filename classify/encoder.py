@@ -19,7 +19,7 @@ from transformers import AutoModel, AutoTokenizer
 DEFAULT_ENCODER_ID = "sentence-transformers/all-MiniLM-L6-v2"
 #: Padded tokens per forward pass: enough to keep the matrix units busy, small enough that
 #: the attention matrices of a pass stay in cache.
-DEFAULT_BATCH_TOKENS = 4096
+DEFAULT_BATCH_TOKENS = 2048
 
 # Written into heads.json: heads trained on one preprocessing should not be served with another.
 PREPROCESSING = "html-unescape+mask-users-urls"

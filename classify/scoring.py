@@ -10,10 +10,9 @@ import torch
 
 from classify.encoder import DEFAULT_ENCODER_ID, Encoder, Progress
 from classify.garm import GarmScorer
-from classify.graph import freeze_encoder
+from classify.graph import compile_encoder
 from classify.heads import SENTIMENT_LABELS, HeadsMeta, TaskHeads, load_heads, resolve_heads_dir
 from classify.language import LanguageDetector
-from classify.precision import apply_precision, resolve_precision
 from classify.risk import assess_safety
 from classify.settings import ClassifySettings
 from classify.task_models import (
@@ -94,9 +93,7 @@ class Scorer:
             model=encoder.model,
         )
         # Precision last, once the tuned layers are in; prototypes then embed as posts will.
-        encoder.model = apply_precision(encoder.model, settings.model_precision)
-        if settings.model_graph and resolve_precision(settings.model_precision) != "int8":
-            encoder.model = freeze_encoder(encoder.model)
+        encoder.model = compile_encoder(encoder.model, settings)
         # After the heads: tuned encoder layers stored with them change what prototypes embed to.
         extras = _load_extras(settings, encoder, meta, progress)
         scorer = cls(encoder, heads, meta, extras)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ugc.settings import KafkaSettings
 
 Precision = Literal["auto", "fp32", "bf16", "int8"]
+Runtime = Literal["auto", "torch", "onnxruntime"]
 
 # Languages commonly posted on the networks the pipeline reads, for the language detector.
 DETECTOR_CANDIDATES = (
@@ -47,10 +48,10 @@ class ClassifySettings(KafkaSettings):
         ),
     )
     encoder_batch_size: int = Field(
-        default=64, ge=1, description="Posts per encoder forward pass at most."
+        default=32, ge=1, description="Posts per encoder forward pass at most."
     )
     encoder_batch_tokens: int = Field(
-        default=4096,  # classify.encoder.DEFAULT_BATCH_TOKENS (torch is not imported here)
+        default=2048,  # classify.encoder.DEFAULT_BATCH_TOKENS (torch is not imported here)
         ge=8,
         description="Padded tokens per encoder pass at most (short posts go in larger passes).",
     )
@@ -62,20 +63,34 @@ class ClassifySettings(KafkaSettings):
     model_precision: Precision = Field(
         default="auto",
         description=(
-            "Encoder precision at inference: `auto` (bf16 where the CPU multiplies bf16 in "
-            "hardware, AMX or AVX-512 BF16, else fp32), `fp32`, `bf16` or `int8` (dynamic "
-            "quantization of the Linear layers)."
+            "Encoder precision at inference: `auto` (bf16 in torch where the CPU multiplies "
+            "bf16 in hardware, AMX or AVX-512 BF16; elsewhere int8 in ONNX Runtime, or fp32 "
+            "without it), `fp32`, `bf16` or `int8` (dynamic quantization of the matrix "
+            "products)."
+        ),
+    )
+    model_runtime: Runtime = Field(
+        default="auto",
+        description=(
+            "What runs the encoder: `torch`, or `onnxruntime` (exported from the same weights "
+            "in memory at start; fp32 or int8 only). `auto` picks torch where the precision "
+            "resolves to bf16 and ONNX Runtime otherwise, where it is the faster of the two."
         ),
     )
     model_graph: bool = Field(
         default=True,
         description=(
-            "Run the encoder as a frozen TorchScript graph (traced once at start, about 10 % "
-            "faster on a CPU); false runs it eagerly."
+            "With the torch runtime, run the encoder as a frozen TorchScript graph (traced once "
+            "at start, about 10 % faster on a CPU); false runs it eagerly."
         ),
     )
     torch_threads: int = Field(
-        default=0, ge=0, description="CPU threads for torch; 0 leaves torch's own default."
+        default=0,
+        ge=0,
+        description=(
+            "CPU threads for the encoder (torch or ONNX Runtime); 0 leaves the runtime's own "
+            "default (one per core)."
+        ),
     )
     dlq_max_ratio: float = Field(
         default=0.5,
@@ -166,3 +181,12 @@ class ClassifySettings(KafkaSettings):
         le=1,
         description="Below this detector probability the language counts as unsure.",
     )
+
+    @model_validator(mode="after")
+    def _runtime_supports_precision(self) -> ClassifySettings:
+        if self.model_runtime == "onnxruntime" and self.model_precision == "bf16":
+            raise ValueError(
+                "model_runtime onnxruntime runs fp32 or int8 on a CPU: set model_precision to "
+                "auto, fp32 or int8, or model_runtime to torch for bf16"
+            )
+        return self

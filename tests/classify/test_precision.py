@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from classify.precision import resolve_precision
+from classify.precision import resolve
 from classify.scoring import Scorer, TextScores
-from classify.settings import ClassifySettings
+from classify.settings import ClassifySettings, Runtime
 from ingest.demo import demo_posts_path
 from ingest.sources.replay import iter_posts
 
@@ -20,7 +20,8 @@ def texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def fp32_results(texts: list[str]) -> list[TextScores]:
-    return Scorer.from_settings(ClassifySettings(model_precision="fp32")).score_texts(texts)
+    settings = ClassifySettings(model_precision="fp32", model_runtime="torch", model_graph=False)
+    return Scorer.from_settings(settings).score_texts(texts)
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +29,13 @@ def reference(fp32_results: list[TextScores]) -> list[dict[str, float]]:
     return [_flat(r) for r in fp32_results]
 
 
-@pytest.fixture(scope="module")
-def reference_labels(fp32_results: list[TextScores]) -> list[str]:
-    return [r.sentiment.label.value for r in fp32_results]
-
-
-def test_auto_resolves_to_a_concrete_precision() -> None:
-    assert resolve_precision("auto") in {"fp32", "bf16"}
-    assert resolve_precision("int8") == "int8"
+def test_auto_resolves_to_a_concrete_runtime_and_precision() -> None:
+    assert resolve("auto", "auto") in {("torch", "bf16"), ("onnxruntime", "int8")}
+    assert resolve("auto", "int8") == ("onnxruntime", "int8")
+    assert resolve("auto", "bf16") == ("torch", "bf16")
+    assert resolve("onnxruntime", "auto") == ("onnxruntime", "int8")
+    assert resolve("torch", "auto") in {("torch", "bf16"), ("torch", "fp32")}
+    assert resolve("torch", "int8") == ("torch", "int8")
 
 
 def _flat(result: TextScores) -> dict[str, float]:
@@ -52,20 +52,35 @@ def test_bf16_scores_match_fp32(texts: list[str], reference: list[dict[str, floa
     assert worst < 0.05, f"bf16 moved a probability by {worst:.3f}"
 
 
+@pytest.mark.parametrize(
+    ("runtime", "label_agreement", "mean_drift"),
+    [
+        # ONNX Runtime's int8 (the default where the CPU has no native bf16), measured on 640
+        # demo posts: 96.9 % of sentiment labels and 97.2 % of risk levels as fp32.
+        ("onnxruntime", 0.93, 0.03),
+        # torch's dynamic int8 is lossy on this small encoder (measured: 90.5 % of labels); the
+        # README says so. This guards against it getting worse, not against the drift itself.
+        ("torch", 0.7, 0.1),
+    ],
+)
 def test_int8_drift_stays_within_what_the_readme_states(
-    texts: list[str], reference: list[dict[str, float]], reference_labels: list[str]
+    texts: list[str],
+    fp32_results: list[TextScores],
+    reference: list[dict[str, float]],
+    runtime: Runtime,
+    label_agreement: float,
+    mean_drift: float,
 ) -> None:
-    # Dynamic int8 quantization is lossy on this small encoder (measured: ~82 % sentiment label
-    # agreement with fp32 on demo posts); it is offered for CPUs without native bf16 and the
-    # README says so. This guards against it getting worse, not against the drift itself.
-    results = Scorer.from_settings(ClassifySettings(model_precision="int8")).score_texts(texts)
+    settings = ClassifySettings(model_precision="int8", model_runtime=runtime)
+    results = Scorer.from_settings(settings).score_texts(texts)
     diffs = [
         abs(_flat(result)[key] - ref[key])
         for ref, result in zip(reference, results, strict=True)
         for key in ref
     ]
-    agreement = sum(
-        r.sentiment.label.value == label for r, label in zip(results, reference_labels, strict=True)
-    ) / len(texts)
-    assert sum(diffs) / len(diffs) < 0.1
-    assert agreement >= 0.7
+    pairs = list(zip(results, fp32_results, strict=True))
+    labels = sum(r.sentiment.label == f.sentiment.label for r, f in pairs) / len(texts)
+    assert sum(diffs) / len(diffs) < mean_drift
+    assert labels >= label_agreement
+    if runtime == "onnxruntime":
+        assert sum(r.safety.risk == f.safety.risk for r, f in pairs) / len(texts) >= 0.93

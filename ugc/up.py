@@ -43,7 +43,7 @@ class UpOptions:
     api_key: str
     replay_file: Path | None
     rate: float
-    #: Classify worker processes: one per CPU core, one torch thread each (see classify_workers).
+    #: Classify worker processes (see classify_threads).
     classify_workers: int = 1
     #: The listening job to run instead of the demo replay.
     listen: JobCreate | None = None
@@ -102,12 +102,13 @@ UP_PARTITIONS = 4
 )
 @click.option(
     "--classify-workers",
-    type=click.IntRange(min=1),
-    default=1,
+    type=click.IntRange(min=0),
+    default=0,
     show_default=True,
-    help="Classify worker processes. More than one: one torch thread each, which scores more "
-    "posts per second than one process using every core (bench/classify_speed.py measures "
-    "both), at the cost of a model in memory per worker.",
+    help="Classify worker processes; 0: one per CPU core, at most one per partition. Several "
+    "workers share the cores between them, which scores more posts per second than one process "
+    "using every core (bench/classify_speed.py measures both), at the cost of a model in memory "
+    "per worker (about 1 GB each).",
 )
 @click.option(
     "--data-dir",
@@ -152,7 +153,7 @@ def up_command(
         api_key=os.environ.get("UGC_MODERATOR_API_KEY", DEFAULT_API_KEY),
         replay_file=replay_file,
         rate=rate,
-        classify_workers=min(classify_workers, partitions),
+        classify_workers=min(classify_workers or os.cpu_count() or 1, partitions),
         listen=listen,
     )
     sys.exit(Supervisor(up_options).run())
@@ -234,7 +235,11 @@ class Supervisor:
         # Single-threaded workers, one per core, score more posts per second than one worker with
         # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,
         # and each worker's tokenizing and Python work runs beside the other's matrix products.
-        threads = {"UGC_TORCH_THREADS": "1"} if opts.classify_workers > 1 else {}
+        # With more cores than workers (partitions cap them), the cores are shared out.
+        threads = {}
+        if opts.classify_workers > 1:
+            per_worker = max(1, (os.cpu_count() or 1) // opts.classify_workers)
+            threads = {"UGC_TORCH_THREADS": str(per_worker)}
         for index in range(opts.classify_workers):
             name = "classify" if index == 0 else f"classify-{index + 1}"
             commands.append((name, ["classify", "worker"], threads))

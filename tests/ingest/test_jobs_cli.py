@@ -354,8 +354,9 @@ def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: Up
 
 
 def test_up_can_run_several_single_threaded_classify_workers(
-    up: UpRun,
+    up: UpRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("ugc.up.os.cpu_count", lambda: 2)
     assert up("--classify-workers", "2").exit_code == 0
     assert up("--classify-workers", "1").exit_code == 0
     two, one = up.started[0]._child_commands(), up.started[1]._child_commands()
@@ -365,5 +366,32 @@ def test_up_can_run_several_single_threaded_classify_workers(
         ("classify", {"UGC_TORCH_THREADS": "1"}),
         ("classify-2", {"UGC_TORCH_THREADS": "1"}),
     ]
-    # One worker, the default, keeps torch's own thread count (every core).
+    # One worker keeps the runtime's own thread count (every core).
     assert [(n, e) for n, a, e in one if a == ["classify", "worker"]] == [("classify", {})]
+
+
+@pytest.mark.parametrize(
+    ("cores", "expected"),
+    [
+        (1, [("classify", {})]),
+        (2, [("classify", {"UGC_TORCH_THREADS": "1"}), ("classify-2", {"UGC_TORCH_THREADS": "1"})]),
+        # More cores than partitions (4 under `ugc up`): four workers share them out.
+        (
+            8,
+            [
+                (n, {"UGC_TORCH_THREADS": "2"})
+                for n in ("classify", "classify-2", "classify-3", "classify-4")
+            ],
+        ),
+    ],
+)
+def test_up_runs_one_classify_worker_per_core_by_default(
+    up: UpRun,
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+    expected: list[tuple[str, dict[str, str]]],
+) -> None:
+    monkeypatch.setattr("ugc.up.os.cpu_count", lambda: cores)
+    assert up().exit_code == 0
+    commands = up.started[0]._child_commands()
+    assert [(n, e) for n, a, e in commands if a == ["classify", "worker"]] == expected

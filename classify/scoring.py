@@ -73,7 +73,8 @@ class Scorer:
         detector and any per-task replacement model), then warm up with one tiny batch.
 
         ``progress`` is told each step ("loading tokenizer", "loading encoder weights",
-        "loading heads", "warm-up") so that a supervisor can show what a slow start is doing.
+        "loading heads", "preparing the encoder", "warm-up") so that a supervisor can show what
+        a slow start is doing.
         """
         if settings.torch_threads:
             torch.set_num_threads(settings.torch_threads)
@@ -93,6 +94,8 @@ class Scorer:
             model=encoder.model,
         )
         # Precision last, once the tuned layers are in; prototypes then embed as posts will.
+        if progress:
+            progress("preparing the encoder")  # tracing or exporting and quantizing: seconds
         encoder.model = compile_encoder(encoder.model, settings)
         # After the heads: tuned encoder layers stored with them change what prototypes embed to.
         extras = _load_extras(settings, encoder, meta, progress)

@@ -50,7 +50,13 @@ def test_scorer_reports_progress_and_the_heads_version(
         model_encoder=str(tiny_encoder_dir), model_heads=str(tiny_heads_dir)
     )
     scorer = Scorer.from_settings(settings, progress=steps.append)
-    assert steps == ["loading tokenizer", "loading encoder weights", "loading heads", "warm-up"]
+    assert steps == [
+        "loading tokenizer",
+        "loading encoder weights",
+        "loading heads",
+        "preparing the encoder",
+        "warm-up",
+    ]
     meta = json.loads((tiny_heads_dir / "heads.json").read_text())
     assert scorer.model_info.version == meta["version"]
     assert scorer.model_info.name.endswith("+heads")

@@ -66,6 +66,16 @@ def classify() -> None:
         "heads alone on a frozen encoder (logistic regression), for encoders that cannot split."
     ),
 )
+@click.option(
+    "--encoder-layers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help=(
+        "Keep only the encoder's bottom N layers (0: all): a faster model on the same base "
+        "weights; the heads record N and the encoder is cut to it wherever they are loaded."
+    ),
+)
 @click.option("--epochs", type=click.IntRange(min=0), default=3, show_default=True)
 @click.option(
     "--max-length",
@@ -82,6 +92,7 @@ def train_command(
     encoder: str | None,
     cache_dir: Path | None,
     tuned_layers: int,
+    encoder_layers: int,
     epochs: int,
     max_length: int,
 ) -> None:
@@ -97,6 +108,7 @@ def train_command(
         max_train_per_task=max_per_task,
         max_length=max_length,
         tuned_layers=tuned_layers,
+        encoder_layers=encoder_layers,
         epochs=epochs,
         cache_dir=cache_dir,
     )

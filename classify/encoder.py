@@ -63,6 +63,39 @@ def _pretrained_kwargs(location: str) -> dict[str, Any]:
     return {"local_files_only": True} if Path(location).is_dir() else {}
 
 
+# Where BERT-style (encoder.layer) and DistilBERT-style (transformer.layer) models keep layers.
+_STACK_PATHS = (("encoder", "layer"), ("transformer", "layer"))
+
+
+def find_layer_stack(model: torch.nn.Module) -> tuple[torch.nn.Module, str] | None:
+    """The module holding the encoder's layer list, and the list's attribute name."""
+    for parent_name, attr in _STACK_PATHS:
+        parent = getattr(model, parent_name, None)
+        if isinstance(parent, torch.nn.Module) and isinstance(
+            getattr(parent, attr, None), torch.nn.ModuleList
+        ):
+            return parent, attr
+    return None
+
+
+def truncate_layers(model: torch.nn.Module, layers: int) -> None:
+    """Keep the bottom ``layers`` layers of ``model`` (in place): a shallower, faster encoder
+    whose remaining weights are the original ones. ``layers`` 0 keeps them all."""
+    if not layers:
+        return
+    stack = find_layer_stack(model)
+    if stack is None:
+        raise ValueError("this encoder's layers cannot be found, so it cannot be truncated")
+    parent, attr = stack
+    full = list(getattr(parent, attr))
+    if layers > len(full):
+        raise ValueError(f"the encoder has {len(full)} layers; it cannot keep {layers}")
+    setattr(parent, attr, torch.nn.ModuleList(full[:layers]))
+    config = getattr(model, "config", None)
+    if config is not None and hasattr(config, "num_hidden_layers"):
+        config.num_hidden_layers = layers
+
+
 class Encoder:
     """A tokenizer and a transformer model turning posts into unit-length sentence vectors."""
 

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from classify.encoder import truncate_layers
 from ugc.contract import Sentiment
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class HeadsMeta:
     # GARM category -> [floor, ceiling] of prototype similarity, measured on ordinary posts with
     # this encoder (see classify.garm.calibrate); empty: the fixed values in prototypes.json.
     garm_calibration: dict[str, list[float]] = field(default_factory=dict)
+    # Bottom encoder layers the heads were trained on (0: all of them); the encoder is cut to
+    # these at load time, before any tuned layers are patched in.
+    encoder_layers: int = 0
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,13 @@ def load_heads(
         k[len(ENCODER_PREFIX) :]: v for k, v in tensors.items() if k.startswith(ENCODER_PREFIX)
     }
     heads.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(ENCODER_PREFIX)})
+    if meta.encoder_layers:
+        if model is None:
+            raise HeadsError(
+                f"heads in {heads_dir} use the encoder's bottom {meta.encoder_layers} layers: "
+                "pass the encoder"
+            )
+        truncate_layers(model, meta.encoder_layers)
     if tuned:
         _patch_encoder(model, tuned, heads_dir)
     return heads.eval(), meta

@@ -32,7 +32,7 @@ from classify.datasets import (
     load_sentiment,
     with_extra_positives,
 )
-from classify.encoder import PREPROCESSING, Encoder
+from classify.encoder import PREPROCESSING, Encoder, truncate_layers
 from classify.garm import Prototypes, calibrate
 from classify.heads import SAFETY_TASKS, HeadsMeta, TaskHeads, save_heads
 from classify.linear_heads import fit_linear_heads, macro_recall_f1
@@ -66,19 +66,22 @@ def train(
     max_length: int = 128,
     batch_size: int = 32,
     tuned_layers: int = 0,
+    encoder_layers: int = 0,
     epochs: int = 2,
     cache_dir: Path | None = None,
     progress: bool = True,
 ) -> TrainingReport:
     """Train on the labeled data with ``encoder`` (empty: packaged MiniLM) and write heads plus
     tuned layers into ``out_dir``. ``tuned_layers=0`` (or an encoder whose layers we cannot
-    split) trains heads alone. ``cache_dir`` keeps the frozen layers' states on disk, keyed by
-    encoder weights and texts, so that a re-run skips the frozen part of the encoder.
+    split) trains heads alone. ``encoder_layers`` keeps only the encoder's bottom layers (0:
+    all), a faster model on the same base weights. ``cache_dir`` keeps the frozen layers' states
+    on disk, keyed by encoder weights and texts, so that a re-run skips that part of the encoder.
     """
     started = time.monotonic()
     seconds: dict[str, float] = {}
     torch.manual_seed(seed)
     enc = Encoder.load(encoder, max_length=max_length, batch_size=batch_size)
+    truncate_layers(enc.model, encoder_layers)
     tuner = PartialTuner(enc, tuned_layers)
     cache = _StateCache(tuner, cache_dir, progress)
 
@@ -155,7 +158,10 @@ def train(
         )
         metrics[task]["at_thresholds"] = _threshold_stats(p, y, thresholds[task])
     meta = HeadsMeta(
-        version=f"tuned{tuner.tuned_layers}-{_digest(heads, tuner)[:12]}",
+        version=(
+            f"{f'l{encoder_layers}-' if encoder_layers else ''}"
+            f"tuned{tuner.tuned_layers}-{_digest(heads, tuner)[:12]}"
+        ),
         encoder=enc.name,
         embedding_dim=enc.dim,
         preprocessing=PREPROCESSING,
@@ -164,6 +170,7 @@ def train(
             "encoder_max_length": max_length,
             "seed": seed,
             "max_train_per_task": max_train_per_task,
+            "encoder_layers": encoder_layers or tuner.frozen_layers + tuner.tuned_layers,
             "tuned_layers": tuner.tuned_layers,
             "frozen_layers": tuner.frozen_layers,
             "epochs": epochs,
@@ -174,6 +181,7 @@ def train(
         },
         metrics={"split": "val", **metrics},
         garm_calibration=garm_calibration,
+        encoder_layers=encoder_layers,
     )
     save_heads(heads, meta, out_dir, encoder_tensors=tuner.tuned_state())
     seconds["total"] = time.monotonic() - started

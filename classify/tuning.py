@@ -18,13 +18,11 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from classify.encoder import Encoder, normalize_post_text
+from classify.encoder import Encoder, find_layer_stack, normalize_post_text
 from classify.heads import TaskHeads
 
 # Where the layer list lives in the encoder families we can split (BERT, MiniLM, RoBERTa, XLM-R,
 # ELECTRA: ``encoder.layer``; DistilBERT: ``transformer.layer``). Other models get heads only.
-_STACK_PATHS = (("encoder", "layer"), ("transformer", "layer"))
-
 Judge = Callable[[dict[str, torch.Tensor]], tuple[float, dict[str, Any]]]
 
 
@@ -37,22 +35,12 @@ class TaskSet:
     n_classes: int
 
 
-def _find_stack(model: torch.nn.Module) -> tuple[torch.nn.Module, str] | None:
-    for parent_name, attr in _STACK_PATHS:
-        parent = getattr(model, parent_name, None)
-        if isinstance(parent, torch.nn.Module) and isinstance(
-            getattr(parent, attr, None), torch.nn.ModuleList
-        ):
-            return parent, attr
-    return None
-
-
 class PartialTuner:
     """Splits an encoder into frozen lower layers and ``tuned_layers`` trainable top layers."""
 
     def __init__(self, encoder: Encoder, tuned_layers: int) -> None:
         self.encoder = encoder
-        self._stack = _find_stack(encoder.model)
+        self._stack = find_layer_stack(encoder.model)
         layers: list[torch.nn.Module] = (
             list(getattr(*self._stack)) if self._stack is not None else []
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
-from classify.encoder import Encoder
+from classify.encoder import Encoder, truncate_layers
 from classify.garm_terms import GARM_IDS
 from classify.heads import ENCODER_PREFIX, SENTIMENT_LABELS, load_heads
 from classify.scoring import Scorer
@@ -161,3 +162,44 @@ def test_heads_alone_train_on_a_frozen_encoder(
         k.startswith(ENCODER_PREFIX) for k in load_file(str(tmp_path / "heads.safetensors"))
     )
     assert len(_scorer(tiny_encoder_dir, tmp_path).score_texts(TEXTS)) == len(TEXTS)
+
+
+def test_a_truncated_encoder_trains_and_loads_cut_to_the_same_layers(
+    tmp_path: Path, tiny_data_dir: Path, tiny_encoder_dir: Path
+) -> None:
+    out = tmp_path / "heads"
+    train(
+        tiny_data_dir,
+        out,
+        encoder=str(tiny_encoder_dir),
+        tuned_layers=1,
+        encoder_layers=1,
+        epochs=1,
+        progress=False,
+    )
+    meta = json.loads((out / "heads.json").read_text())
+    assert meta["encoder_layers"] == 1 and meta["version"].startswith("l1-tuned1-")
+    tuned = {k for k in load_file(str(out / "heads.safetensors")) if k.startswith(ENCODER_PREFIX)}
+    assert tuned and all(".layer.0." in k for k in tuned)  # the top of one layer is layer 0
+
+    encoder = Encoder.load(str(tiny_encoder_dir))
+    full = Encoder.load(str(tiny_encoder_dir)).embed(TEXTS)
+    load_heads(out, embedding_dim=encoder.dim, model=encoder.model)
+    assert len(encoder.model.encoder.layer) == 1
+    assert encoder.model.config.num_hidden_layers == 1
+    cut = encoder.embed(TEXTS)
+    assert not torch.allclose(cut, full, atol=1e-3)  # a different (shallower) encoder
+
+    settings = ClassifySettings(
+        model_encoder=str(tiny_encoder_dir), model_heads=str(out), model_precision="fp32"
+    )
+    served = Scorer.from_settings(settings).encoder.embed(TEXTS)
+    assert torch.allclose(served, cut, atol=1e-5)
+
+
+def test_an_encoder_cannot_keep_more_layers_than_it_has(tiny_encoder_dir: Path) -> None:
+    encoder = Encoder.load(str(tiny_encoder_dir))
+    with pytest.raises(ValueError, match="has 2 layers; it cannot keep 3"):
+        truncate_layers(encoder.model, 3)
+    truncate_layers(encoder.model, 0)  # 0 keeps them all
+    assert len(encoder.model.encoder.layer) == 2

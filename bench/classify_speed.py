@@ -98,6 +98,7 @@ def run_ceiling(posts: int, threads: int) -> dict[str, Any]:
     from transformers import AutoConfig, AutoTokenizer
 
     from classify.encoder import normalize_post_text, resolve_encoder
+    from classify.heads import load_meta, resolve_heads_dir
     from classify.precision import resolve
     from classify.settings import ClassifySettings
 
@@ -107,6 +108,9 @@ def run_ceiling(posts: int, threads: int) -> dict[str, Any]:
     dtype = torch.bfloat16 if precision == "bf16" else None
     location = resolve_encoder(settings.model_encoder)
     config = AutoConfig.from_pretrained(location)
+    # Heads trained on the encoder's bottom layers cut it to them: count what actually runs.
+    layers = load_meta(resolve_heads_dir(settings.model_heads)).encoder_layers
+    config.num_hidden_layers = layers or config.num_hidden_layers
     texts = [normalize_post_text(t) for t in demo_texts(posts)]
     encoded = AutoTokenizer.from_pretrained(location)(
         texts, truncation=True, max_length=settings.max_length

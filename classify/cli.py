@@ -17,7 +17,7 @@ from classify.garm_eval import format_garm_report
 from classify.heads import DEFAULT_HEADS_DIR
 from classify.scoring import Scorer, TextScores
 from classify.settings import ClassifySettings
-from classify.train import DEFAULT_MAX_TRAIN_PER_TASK, train
+from classify.train import DEFAULT_ENCODER_LAYERS, DEFAULT_MAX_TRAIN_PER_TASK, train
 
 # Posts scored per chunk: output appears as it is ready while memory stays flat on big inputs.
 SCORE_CHUNK = 256
@@ -69,11 +69,11 @@ def classify() -> None:
 @click.option(
     "--encoder-layers",
     type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
+    default=None,
     help=(
         "Keep only the encoder's bottom N layers (0: all): a faster model on the same base "
-        "weights; the heads record N and the encoder is cut to it wherever they are loaded."
+        "weights; the heads record N and the encoder is cut to it wherever they are loaded. "
+        "Default: 4 of the packaged MiniLM's 6 (the committed model), all of any other encoder."
     ),
 )
 @click.option("--epochs", type=click.IntRange(min=0), default=3, show_default=True)
@@ -92,7 +92,7 @@ def train_command(
     encoder: str | None,
     cache_dir: Path | None,
     tuned_layers: int,
-    encoder_layers: int,
+    encoder_layers: int | None,
     epochs: int,
     max_length: int,
 ) -> None:
@@ -100,10 +100,13 @@ def train_command(
     settings = ClassifySettings()
     if settings.torch_threads:
         torch.set_num_threads(settings.torch_threads)
+    encoder = settings.model_encoder if encoder is None else encoder
+    if encoder_layers is None:
+        encoder_layers = 0 if encoder else DEFAULT_ENCODER_LAYERS
     report = train(
         data_dir,
         out,
-        encoder=settings.model_encoder if encoder is None else encoder,
+        encoder=encoder,
         seed=seed,
         max_train_per_task=max_per_task,
         max_length=max_length,

@@ -116,7 +116,7 @@ class TermMatcher:
             for term in (*strong, *mild):
                 self._first_words.setdefault(_first_word(term), set()).add(category)
         self._prefilter = re.compile(r"(?<!\w)" + _trie_pattern(self._first_words))
-        self._longest = max(map(len, self._first_words), default=0)
+        self._lengths = sorted({len(word) for word in self._first_words})
 
     @classmethod
     def from_file(cls, path: Path = TERMS_FILE) -> TermMatcher:
@@ -145,10 +145,14 @@ class TermMatcher:
     def _candidates(self, folded: str) -> set[str]:
         candidates: set[str] = set()
         for match in self._prefilter.finditer(folded):
-            # The trie stops at the shortest first word; longer ones may start here too.
-            start = match.start()
-            for end in range(match.end(), min(len(folded), start + self._longest) + 1):
-                candidates |= self._first_words.get(folded[start:end], set())
+            # The trie stops at the shortest first word; longer ones may start here too (only
+            # lengths some first word has are worth a look).
+            start, shortest = match.start(), match.end() - match.start()
+            for length in self._lengths:
+                if length >= shortest and start + length <= len(folded):
+                    categories = self._first_words.get(folded[start : start + length])
+                    if categories:
+                        candidates |= categories
         return candidates
 
 

@@ -16,8 +16,9 @@ def scorer() -> Scorer:
 
 def test_default_model_is_named_after_encoder_and_heads(scorer: Scorer) -> None:
     assert scorer.model_info.name == "minilm-l6-v2+heads"
-    # tuned2: the shipped model tunes the top two encoder layers (see classify/MODEL_CARD.md).
-    assert scorer.model_info.version.startswith("tuned2-")
+    # l4-tuned2: the shipped model keeps MiniLM's bottom four layers and tunes the top two of
+    # them (see classify/MODEL_CARD.md).
+    assert scorer.model_info.version.startswith("l4-tuned2-")
 
 
 def test_clearly_happy_customer_post_is_positive(scorer: Scorer) -> None:

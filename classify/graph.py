@@ -107,12 +107,11 @@ class OnnxEncoder(torch.nn.Module):
         return _Output(last_hidden_state=torch.from_numpy(hidden))
 
 
-def export_onnx(model: torch.nn.Module) -> bytes:
-    """The fp32 encoder as an ONNX model (opset 17, batch size and length free)."""
+def export_onnx(model: torch.nn.Module, path: Path) -> None:
+    """Write the fp32 encoder to ``path`` as ONNX (opset 17, batch size and length free)."""
     dynamic = {0: "batch", 1: "length"}
-    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings(), torch.no_grad():
+    with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the same shape-branch warnings as tracing
-        path = Path(tmp) / "encoder.onnx"
         torch.onnx.export(
             _LastHiddenState(model.float().eval()),
             _example_batch(),
@@ -123,22 +122,18 @@ def export_onnx(model: torch.nn.Module) -> bytes:
             opset_version=17,
             dynamo=False,
         )
-        return path.read_bytes()
 
 
-def quantize_onnx(model: bytes) -> bytes:
+def quantize_onnx(source: Path, target: Path) -> None:
     """Dynamic int8 quantization of the MatMuls: int8 weights per output channel, activations
     quantized on the fly. Weights use 7 bits, so that CPUs without VNNI (whose u8*s8 products
     add up in 16 bits) cannot saturate."""
-    with tempfile.TemporaryDirectory() as tmp, _quiet_root_logger():
+    with _quiet_root_logger():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        source, target = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        source.write_bytes(model)
         quantize_dynamic(
             source, target, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
         )
-        return target.read_bytes()
 
 
 @contextlib.contextmanager
@@ -166,14 +161,19 @@ def onnx_encoder(model: torch.nn.Module, *, threads: int, int8: bool) -> torch.n
     try:
         import onnxruntime
 
-        graph = export_onnx(model)
-        if int8:
-            graph = quantize_onnx(graph)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32, quantized = Path(tmp) / "encoder.onnx", Path(tmp) / "encoder.int8.onnx"
+            export_onnx(model, fp32)
+            if int8:
+                quantize_onnx(fp32, quantized)
+            graph = quantized if int8 else fp32
+            session = onnxruntime.InferenceSession(
+                str(graph), options, providers=["CPUExecutionProvider"]
+            )
     except Exception as exc:  # an encoder the exporter cannot follow still works, only slower
         log.warning("encoder runs in torch: exporting it to ONNX failed (%s)", exc)
         return model

@@ -150,11 +150,11 @@ class JobRunner(Generic[ConnectorT]):
         connector: ConnectorT,
         sink: PostSink,
         positions: PositionStore,
-        health: HealthReporter | None,
+        health: HealthReporter | None = None,
         *,
-        now: Callable[[], datetime],
-        jitter: Callable[[], float],
-        backoff_cap_s: float,
+        now: Callable[[], datetime] = utcnow,
+        jitter: Callable[[], float] = random.random,
+        backoff_cap_s: float = 900.0,
     ) -> None:
         self.job = job
         self.connector = connector
@@ -170,29 +170,6 @@ class JobRunner(Generic[ConnectorT]):
 
 class PollingRunner(JobRunner[PollingConnector]):
     """Polls every hashtag of one job with one connector until stopped or failing."""
-
-    def __init__(
-        self,
-        job: JobSpec,
-        connector: PollingConnector,
-        sink: PostSink,
-        positions: PositionStore,
-        health: HealthReporter | None = None,
-        *,
-        now: Callable[[], datetime] = utcnow,
-        jitter: Callable[[], float] = random.random,
-        backoff_cap_s: float = 900.0,
-    ) -> None:
-        super().__init__(
-            job,
-            connector,
-            sink,
-            positions,
-            health,
-            now=now,
-            jitter=jitter,
-            backoff_cap_s=backoff_cap_s,
-        )
 
     def position_key(self, tag: str) -> tuple[str, str, str]:
         """Where the position of one hashtag of this job is saved."""

@@ -8,10 +8,11 @@
 Texts are the demo posts (realistic lengths), cycled to ``--posts``. Each path runs in its own
 process so that its peak memory (max RSS) is its own. Prints posts/s, peak RSS and the ratio.
 
-It also prints the encoder's ceiling on this machine: the posts/s its matrix products alone
-would allow if they ran at the CPU's peak (measured with torch on the encoder's own shapes, at
-the precision the default path uses), with nothing else costing anything. No scoring path with
-this encoder can pass it, so it tells a slow path from a slow machine.
+It also prints the encoder's floating-point ceiling on this machine: the posts/s its matrix
+products alone would allow if they ran at the CPU's peak (measured with torch on the encoder's
+own shapes, in bf16 where the CPU has it, else fp32), with nothing else costing anything. No
+floating-point path can pass it, so it tells a slow path from a slow machine; an int8 path
+(ONNX Runtime, the default on CPUs without AMX) does integer products and may come close.
 
 The default path is measured twice: as ``--workers`` single-threaded processes (default: one
 per core; what ``ugc up`` runs by default and docker-compose's classify replicas are), each
@@ -50,6 +51,7 @@ def demo_texts(count: int) -> list[str]:
 def run_default(
     posts: int, batch_size: int | None, threads: int, start_file: str | None = None
 ) -> dict[str, Any]:
+    from classify.precision import resolve
     from classify.scoring import Scorer
     from classify.settings import ClassifySettings
 
@@ -58,6 +60,7 @@ def run_default(
         settings = settings.model_copy(update={"batch_size": batch_size})
     batch_size = settings.batch_size
     scorer = Scorer.from_settings(settings)
+    runtime, precision = resolve(settings.model_runtime, settings.model_precision)
     texts = demo_texts(posts)
     scorer.score_texts(texts[:batch_size])  # warm-up
     if start_file:  # parallel workers: say ready, then start together
@@ -73,6 +76,7 @@ def run_default(
         "posts_per_s": len(texts) / elapsed,
         "posts": len(texts),
         "batch_size": batch_size,
+        "encoder": f"{runtime} {precision}",
         "wall_start": wall_start,
         "wall_end": wall_start + elapsed,
     }
@@ -273,7 +277,8 @@ def main() -> int:
         print(
             f"default scoring path: {deployed['posts_per_s']:8.1f} posts/s "
             f"({deployed['posts']} demo posts, batch {default['batch_size']}, {workers} workers x "
-            f"1 thread as `ugc up` runs them), peak RSS {deployed['max_rss_mb']:.0f} MB in all"
+            f"1 thread as `ugc up` runs them, encoder in {default['encoder']}), "
+            f"peak RSS {deployed['max_rss_mb']:.0f} MB in all"
         )
     print(
         f"  one process:        {default['posts_per_s']:8.1f} posts/s "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
+from classify import precision
 from classify.precision import resolve
 from classify.scoring import Scorer, TextScores
 from classify.settings import ClassifySettings, Runtime
@@ -36,6 +38,34 @@ def test_auto_resolves_to_a_concrete_runtime_and_precision() -> None:
     assert resolve("onnxruntime", "auto") == ("onnxruntime", "int8")
     assert resolve("torch", "auto") in {("torch", "bf16"), ("torch", "fp32")}
     assert resolve("torch", "int8") == ("torch", "int8")
+
+
+@pytest.mark.parametrize(
+    ("amx", "avx512_bf16", "onnxruntime", "expected"),
+    [
+        # Xeon with AMX: bf16 in torch.
+        (True, True, True, ("torch", "bf16")),
+        # EPYC Zen 4 (AVX-512 BF16 and VNNI, no AMX): int8 in ONNX Runtime, measured faster.
+        (False, True, True, ("onnxruntime", "int8")),
+        # AVX2 only (EPYC Zen 3): int8 in ONNX Runtime.
+        (False, False, True, ("onnxruntime", "int8")),
+        # Without ONNX Runtime: the best torch can do on the CPU.
+        (False, True, False, ("torch", "bf16")),
+        (False, False, False, ("torch", "fp32")),
+    ],
+)
+def test_auto_picks_the_fastest_path_for_the_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+    amx: bool,
+    avx512_bf16: bool,
+    onnxruntime: bool,
+    expected: tuple[str, str],
+) -> None:
+    flags = {"_is_amx_tile_supported": amx, "_is_avx512_bf16_supported": avx512_bf16}
+    monkeypatch.setattr(precision, "_cpu_has", flags.__getitem__)
+    monkeypatch.setattr(precision, "has_onnxruntime", lambda: onnxruntime)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: amx or avx512_bf16)
+    assert resolve("auto", "auto") == expected
 
 
 def _flat(result: TextScores) -> dict[str, float]:

@@ -4,11 +4,11 @@ Two runtimes, both behind the interface :class:`~classify.encoder.Encoder` uses:
 
 - a frozen TorchScript graph (:func:`freeze_encoder`): freezing turns the weights into constants
   so that the graph optimizer can pre-pack them for oneDNN and fuse neighbouring operations. It
-  is the fast path where oneDNN multiplies bf16 in hardware (AMX, AVX-512 BF16);
+  is the fast path where oneDNN multiplies bf16 on AMX tiles;
 - an ONNX Runtime session (:func:`onnx_encoder`), exported from the same model in memory at
   start. On CPUs that compute in fp32 (AVX2 only, as on AMD EPYC Zen 3) its matrix kernels run
   the encoder about 15-20 % faster than oneDNN fp32, and its dynamic int8 quantization is faster
-  than torch's.
+  than torch's; with AVX-512 VNNI (AMD EPYC Zen 4) its int8 is faster than bf16 in torch.
 
 Both record one forward pass on a padded batch, so the attention-mask path is the one recorded
 (an unpadded example would let the model skip the mask). Batch size and length stay free: every

@@ -9,8 +9,8 @@ speed. ``auto`` picks:
   activations on the fly. It keeps the validation scores (see ``classify/MODEL_CARD.md``), where
   torch's own dynamic int8 loses about one sentiment label in ten. On AVX2-only CPUs (AMD EPYC
   Zen 3) it is faster than fp32; on CPUs with AVX-512 BF16 but no AMX (AMD EPYC Zen 4) it is
-  also faster than bf16 (628 against 444 posts/s there, ``bench/classify_speed.py``), as their
-  VNNI int8 dot products do twice the work of their bf16 ones;
+  also faster than bf16 (562-606 against 440-451 posts/s there, ``bench/classify_speed.py``),
+  as their VNNI int8 dot products do twice the work of their bf16 ones;
 - bf16 in torch, where the CPU has AVX-512 BF16, or else fp32, when ONNX Runtime is not
   installed or the runtime is set to ``torch``.
 """

@@ -63,18 +63,19 @@ class ClassifySettings(KafkaSettings):
     model_precision: Precision = Field(
         default="auto",
         description=(
-            "Encoder precision at inference: `auto` (bf16 in torch where the CPU multiplies "
-            "bf16 in hardware, AMX or AVX-512 BF16; elsewhere int8 in ONNX Runtime, or fp32 "
-            "without it), `fp32`, `bf16` or `int8` (dynamic quantization of the matrix "
-            "products)."
+            "Encoder precision at inference: `auto` (bf16 in torch where the CPU has AMX; "
+            "elsewhere int8 in ONNX Runtime, or without it bf16 in torch where the CPU has "
+            "AVX-512 BF16, else fp32), `fp32`, `bf16` or `int8` (dynamic quantization of the "
+            "matrix products)."
         ),
     )
     model_runtime: Runtime = Field(
         default="auto",
         description=(
             "What runs the encoder: `torch`, or `onnxruntime` (exported from the same weights "
-            "in memory at start; fp32 or int8 only). `auto` picks torch where the precision "
-            "resolves to bf16 and ONNX Runtime otherwise, where it is the faster of the two."
+            "in memory at start; fp32 or int8 only). `auto` picks torch where the CPU has AMX "
+            "or the precision is set to bf16, and ONNX Runtime otherwise, where it is the "
+            "faster of the two."
         ),
     )
     model_graph: bool = Field(

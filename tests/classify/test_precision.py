@@ -85,7 +85,7 @@ def test_bf16_scores_match_fp32(texts: list[str], reference: list[dict[str, floa
 @pytest.mark.parametrize(
     ("runtime", "label_agreement", "mean_drift"),
     [
-        # ONNX Runtime's int8 (the default where the CPU has no native bf16), measured on 640
+        # ONNX Runtime's int8 (the default where the CPU has no AMX), measured on 640
         # demo posts: 95.3 % of sentiment labels and 96.1 % of risk levels as fp32.
         ("onnxruntime", 0.93, 0.03),
         # torch's dynamic int8 is lossy on this small encoder (measured: 90.0 % of labels); the

@@ -14,6 +14,9 @@ own shapes, in bf16 where the CPU has it, else fp32), with nothing else costing 
 floating-point path can pass it, so it tells a slow path from a slow machine; an int8 path
 (ONNX Runtime, the default on CPUs without AMX) does integer products and may come close.
 
+In one process it also times the encoder alone on the same batches: the rest of the time per
+post is everything around it (language detection, GARM terms and prototypes, heads, results).
+
 The default path is measured twice: as ``--workers`` single-threaded processes (default: one
 per core; what ``ugc up`` runs by default and docker-compose's classify replicas are), each
 scoring its share of the posts at the same time, posts/s being all posts over the wall time from
@@ -72,7 +75,7 @@ def run_default(
     for i in range(0, len(texts), batch_size):
         scorer.score_texts(texts[i : i + batch_size])
     elapsed = time.perf_counter() - started
-    return {
+    result = {
         "posts_per_s": len(texts) / elapsed,
         "posts": len(texts),
         "batch_size": batch_size,
@@ -80,6 +83,12 @@ def run_default(
         "wall_start": wall_start,
         "wall_end": wall_start + elapsed,
     }
+    if not start_file:  # one process: also how much of the time the encoder alone takes
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch_size):
+            scorer.encoder.embed(texts[i : i + batch_size])
+        result["encoder_ms_per_post"] = (time.perf_counter() - started) / len(texts) * 1e3
+    return result
 
 
 def encoder_flops(config: Any, tokens: int) -> float:
@@ -284,6 +293,12 @@ def main() -> int:
         f"  one process:        {default['posts_per_s']:8.1f} posts/s "
         f"({default['posts']} demo posts, batch {default['batch_size']}, "
         f"{args.threads} threads), peak RSS {default['max_rss_mb']:.0f} MB"
+    )
+    per_post = 1e3 / default["posts_per_s"]
+    encoder = default["encoder_ms_per_post"]
+    print(
+        f"    of which:          encoder {encoder:.2f} ms/post, everything else "
+        f"{max(per_post - encoder, 0.0):.2f} ms/post (language, GARM, heads, result objects)"
     )
     print(
         f"naive baseline:       {naive['posts_per_s']:8.1f} posts/s "

@@ -63,7 +63,8 @@ def _pretrained_kwargs(location: str) -> dict[str, Any]:
     return {"local_files_only": True} if Path(location).is_dir() else {}
 
 
-# Where BERT-style (encoder.layer) and DistilBERT-style (transformer.layer) models keep layers.
+# Where the layer list lives in the encoder families we can split or cut (BERT, MiniLM,
+# RoBERTa, XLM-R, ELECTRA: ``encoder.layer``; DistilBERT: ``transformer.layer``).
 _STACK_PATHS = (("encoder", "layer"), ("transformer", "layer"))
 
 

@@ -64,16 +64,12 @@ class LanguageDetector:
         results = [NO_LANGUAGE] * len(texts)
         found = self._walker.classify([cleaned[i] for i in wanted])
         for i, (code, confidence) in zip(wanted, found, strict=True):
-            results[i] = DetectedLanguage(
-                code=code,
-                confidence=min(max(confidence, 0.0), 1.0),
-                supported=code in self.supported,
-            )
+            results[i] = self._detected(code, confidence)
         return results
 
     def detect_one_by_one(self, texts: Sequence[str]) -> list[DetectedLanguage]:
-        """What py3langid's own ``classify`` says, text by text: the reference for
-        :meth:`detect_all` (tests) and its fallback."""
+        """What py3langid's own ``classify`` says, text by text: the reference the tests hold
+        :meth:`detect_all` to."""
         results = []
         for text in texts:
             cleaned = _NOISE.sub(" ", text)
@@ -81,14 +77,13 @@ class LanguageDetector:
                 results.append(NO_LANGUAGE)
                 continue
             code, confidence = self._identifier.classify(cleaned)
-            results.append(
-                DetectedLanguage(
-                    code=str(code),
-                    confidence=min(max(float(confidence), 0.0), 1.0),
-                    supported=code in self.supported,
-                )
-            )
+            results.append(self._detected(str(code), float(confidence)))
         return results
+
+    def _detected(self, code: str, confidence: float) -> DetectedLanguage:
+        return DetectedLanguage(
+            code=code, confidence=min(max(confidence, 0.0), 1.0), supported=code in self.supported
+        )
 
     def is_low_confidence(self, language: DetectedLanguage) -> bool:
         """Scores are a guess when the language is unknown, unsure or not trained for."""

@@ -21,8 +21,7 @@ from tqdm import tqdm
 from classify.encoder import Encoder, find_layer_stack, normalize_post_text
 from classify.heads import TaskHeads
 
-# Where the layer list lives in the encoder families we can split (BERT, MiniLM, RoBERTa, XLM-R,
-# ELECTRA: ``encoder.layer``; DistilBERT: ``transformer.layer``). Other models get heads only.
+# Encoders whose layer list classify.encoder.find_layer_stack cannot find get heads only.
 Judge = Callable[[dict[str, torch.Tensor]], tuple[float, dict[str, Any]]]
 
 

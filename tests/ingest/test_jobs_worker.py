@@ -278,7 +278,11 @@ def test_deleting_a_job_stops_it_and_deletes_its_positions(
     posts = feed.publish("brand", 1)
     job_id = add_job(store, feed, "brand")
     wait_until(lambda: recorders.post_ids(job_id) == posts, message="the job's posts")
-    assert store.positions(job_id).load(("fakenet", str(job_id), "brand")) == "1"
+    # The position is saved after the broker acknowledged the post, so a moment after it is seen.
+    position = store.positions(job_id)
+    wait_until(
+        lambda: position.load(("fakenet", str(job_id), "brand")) == "1", message="the position"
+    )
 
     with store.session() as session:
         service.delete_job(session, job_id)

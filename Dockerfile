@@ -12,6 +12,9 @@ COPY ugc ./ugc
 COPY ingest ./ingest
 COPY classify ./classify
 COPY curation_api ./curation_api
+COPY listening ./listening
+COPY database ./database
+COPY contract ./contract
 RUN pip install .
 
 RUN useradd --create-home ugc && mkdir -p /var/lib/ugc && chown ugc /var/lib/ugc

@@ -31,16 +31,17 @@ from sqlalchemy import Engine, Row, create_engine, select
 
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
-from curation_api.migrate import upgrade
-from curation_api.models import Post
+from contract import RawPost, utcnow
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from database.migrate import upgrade
+from database.models import Post
 from ingest.demo import demo_posts_path
 from ingest.producer import PostProducer
 from ingest.sources.replay import Pacer, iter_posts
-from ugc.broker import EmbeddedBroker, create_topics
+from ugc.broker import EmbeddedBroker
 from ugc.console import Console
-from ugc.contract import RawPost, utcnow
 from ugc.processes import Child
-from ugc.settings import KafkaSettings
 
 
 def make_posts(count: int) -> list[RawPost]:

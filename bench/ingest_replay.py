@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from bench.ingest_corpus import FOLLOWED
+from contract import DeadLetter, RawPost
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import JobSpec
 from ingest.connectors.bluesky_jetstream import BlueskyStreamConnector
@@ -35,7 +36,6 @@ from ingest.connectors.runner import PollingRunner
 from ingest.connectors.stream_runner import StreamRunner
 from ingest.producer import PostSink
 from tests.ingest.ingest_fakes import FakeClock
-from ugc.contract import DeadLetter, RawPost
 
 Handler = Callable[[httpx.Request], httpx.Response]
 #: Seconds the clock moves per published post while recording.

@@ -115,9 +115,10 @@ def broker(args: argparse.Namespace) -> Iterator[Any]:
     if args.no_broker:
         yield None
         return
+    from contract.settings import KafkaSettings
+    from contract.topics import create_topics
     from ingest.producer import PostProducer
-    from ugc.broker import EmbeddedBroker, create_topics
-    from ugc.settings import KafkaSettings
+    from ugc.broker import EmbeddedBroker
 
     with contextlib.ExitStack() as stack:
         servers = args.bootstrap_servers

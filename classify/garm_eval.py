@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from classify.garm import GARM_DIR
 from classify.garm_terms import GARM_IDS
-from ugc.contract import RiskLevel, SafetyScores
+from contract import RiskLevel, SafetyScores
 
 EVAL_SET = GARM_DIR / "eval_set.jsonl"
 

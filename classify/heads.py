@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from classify.encoder import truncate_layers
-from ugc.contract import Sentiment
+from contract import Sentiment
 
 logger = logging.getLogger(__name__)
 

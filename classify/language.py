@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ugc.contract import DetectedLanguage
+from contract import DetectedLanguage
 
 # Fewer letters than this is not a language, whatever the detector says ("ok", "🔥🔥", "@user").
 MIN_LETTERS = 3

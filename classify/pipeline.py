@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ugc.contract import (
+from contract import (
     DeadLetter,
     DetectedLanguage,
     ModelInfo,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from classify.garm import HEAD_FOR_CATEGORY, CategoryEvidence
-from ugc.contract import RiskLevel, SafetyScores
+from contract import RiskLevel, SafetyScores
 
 # The GARM category each learned task stands for.
 GARM_CATEGORIES: dict[str, str] = {task: category for category, task in HEAD_FOR_CATEGORY.items()}

@@ -22,7 +22,7 @@ from classify.task_models import (
     TaskModel,
     toxicity_probabilities,
 )
-from ugc.contract import DetectedLanguage, ModelInfo, SafetyScores, SentimentScores
+from contract import DetectedLanguage, ModelInfo, SafetyScores, SentimentScores
 
 UNKNOWN_LANGUAGE = DetectedLanguage(code=None, confidence=0.0, supported=False)
 

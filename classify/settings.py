@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from ugc.settings import KafkaSettings
+from contract.settings import KafkaSettings
 
 Precision = Literal["auto", "fp32", "bf16", "int8"]
 Runtime = Literal["auto", "torch", "onnxruntime"]

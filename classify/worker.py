@@ -26,8 +26,8 @@ from classify.pipeline import (
     score_posts,
 )
 from classify.settings import ClassifySettings
-from ugc.contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC, encode
-from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
+from contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC, encode
+from contract.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
 
 log = logging.getLogger(__name__)
 

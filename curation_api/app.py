@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from curation_api.db import create_db_engine, create_session_factory
 from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
@@ -24,7 +23,8 @@ from curation_api.listening.routes import router as listening_router
 from curation_api.moderation.routes import router as moderation_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
-from ingest.credentials import CredentialResolver
+from database.engine import create_db_engine, create_session_factory
+from listening.credentials import CredentialResolver
 
 DESCRIPTION = """
 Moderate the posts the pipeline collected and scored, and publish the approved ones.

@@ -52,7 +52,7 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision.")
 def db_upgrade_command(revision: str) -> None:
     """Create or migrate the tables in UGC_DATABASE_URL."""
-    from curation_api.migrate import upgrade
+    from database.migrate import upgrade
 
     settings = ApiSettings()
     upgrade(settings.database_url, revision)

@@ -1,32 +1,35 @@
 """What every feature of the API shares: errors, pagination cursors, the session, the moderator.
 
-Features import from here and from :mod:`curation_api.models`, never from each other.
+Features import from here and from :mod:`database.models`, never from each other. The errors
+and the keyset pages are the shared domain's (:mod:`database.errors`, :mod:`database.paging`),
+re-exported so that a feature needs one import for all of them.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
-import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field, TypeAdapter
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
-from curation_api.db import UtcDateTime
-from curation_api.models import Post
 from curation_api.settings import ApiSettings
-
-T = TypeVar("T")
-K = TypeVar("K")
-M = TypeVar("M")
+from database.engine import UtcDateTime
+from database.errors import Conflict as Conflict
+from database.errors import DomainError as DomainError
+from database.errors import InvalidCursor as InvalidCursor
+from database.errors import NotFound as NotFound
+from database.models import Post
+from database.paging import Page as Page
+from database.paging import decode_cursor as decode_cursor
+from database.paging import encode_cursor as encode_cursor
+from database.paging import page_of as page_of
 
 DEFAULT_ACTOR = "moderator"
 
@@ -36,34 +39,6 @@ DEFAULT_ACTOR = "moderator"
 
 class ErrorBody(BaseModel):
     detail: str = Field(description="What went wrong, for a person to read.")
-
-
-class DomainError(Exception):
-    """An error a client can act on; carries its HTTP status. Routes list theirs in
-    ``responses=`` through :func:`error_responses` so that the OpenAPI document is truthful."""
-
-    status_code: ClassVar[int] = 400
-    description: ClassVar[str] = "Bad request"
-
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.headers = headers
-
-
-class NotFound(DomainError):
-    status_code = 404
-    description = "Not found"
-
-
-class Conflict(DomainError):
-    status_code = 409
-    description = "Conflict with the current state"
-
-
-class InvalidCursor(DomainError):
-    status_code = 400
-    description = "The cursor is not one this API issued"
 
 
 class ServiceUnavailable(DomainError):
@@ -93,47 +68,6 @@ async def domain_error_handler(_request: Request, exc: Exception) -> JSONRespons
 
 
 # --- Keyset pagination ----------------------------------------------------------------------
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page."
-    )
-
-
-def encode_cursor(key: tuple[Any, ...]) -> str:
-    """An opaque cursor for the sort key of the last item of a page (URL-safe base64 JSON)."""
-    raw = json.dumps(
-        [v.isoformat() if isinstance(v, datetime) else v for v in key], separators=(",", ":")
-    )
-    return base64.urlsafe_b64encode(raw.encode()).rstrip(b"=").decode()
-
-
-def decode_cursor(cursor: str, shape: TypeAdapter[K]) -> K:
-    """The sort key inside ``cursor``, validated against ``shape``; :class:`InvalidCursor`
-    when it was not produced by :func:`encode_cursor` for that shape."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return shape.validate_json(raw)
-    except (binascii.Error, ValueError, ValidationError):
-        raise InvalidCursor(
-            "invalid cursor: pass the next_cursor of a previous page unchanged, "
-            "or leave it out to start from the first page"
-        ) from None
-
-
-def page_of(
-    rows: Sequence[M], *, limit: int, key: Callable[[M], tuple[Any, ...]], item: Callable[[M], T]
-) -> Page[T]:
-    """The page of the first ``limit`` of ``rows``, fetched with ``limit + 1`` so that one extra
-    row tells whether another page follows (its cursor is the key of the page's last row)."""
-    shown = rows[:limit]
-    more = len(rows) > limit
-    return Page(
-        items=[item(row) for row in shown],
-        next_cursor=encode_cursor(key(shown[-1])) if more and shown else None,
-    )
 
 
 # Posts page newest first; post_id breaks ties between posts created in the same instant.

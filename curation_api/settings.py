@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ugc.settings import KafkaSettings, refuse_placeholder
+from contract.settings import KafkaSettings, refuse_placeholder
 
 
 class ApiSettings(KafkaSettings):

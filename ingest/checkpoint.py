@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from ugc.contract import utcnow
+from contract import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,24 +8,18 @@ the producer waits for the broker's acknowledgement, and the command exits 0.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
-from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from ingest.connectors.base import ConfigError
-from ingest.producer import DeliveryFailed, PostProducer
+from ingest.process import producer_for, stop_on_signals
+from ingest.producer import DeliveryFailed
 from ingest.settings import IngestSettings
 from ingest.sources.mastodon import MastodonSource
 from ingest.sources.replay import replay as replay_posts
-from ugc.broker import create_topics
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +31,7 @@ _JOB_COMMANDS = {
     "list": "list_jobs",
     "run": "run_jobs",
     "backfill": "backfill_job",
-    "networks": "networks",
+    "networks": "networks_command",
 }
 
 
@@ -92,7 +86,7 @@ def replay(path: Path | None, rate: float | None, no_retime: bool) -> None:
         from ingest.demo import demo_posts_path  # only the demo needs the bundled data
 
         path = demo_posts_path()
-    with _stop_on_signals() as stop, _producer(settings) as producer:
+    with stop_on_signals() as stop, producer_for(settings) as producer:
         pace = f"{settings.replay_rate:g} posts/s" if settings.replay_rate else "full speed"
         log.info("replaying %s at %s", path, pace)
         try:
@@ -138,7 +132,7 @@ def mastodon(base_url: str | None, hashtags: tuple[str, ...], once: bool) -> Non
     )
     if not settings.mastodon_hashtag_list:
         raise click.UsageError("no hashtag to follow: pass --hashtag or set UGC_MASTODON_HASHTAGS")
-    with _stop_on_signals() as stop, _producer(settings) as producer:
+    with stop_on_signals() as stop, producer_for(settings) as producer:
         source = MastodonSource(settings, producer, stop=stop)
         try:
             if once:
@@ -162,48 +156,6 @@ def _load_settings(**overrides: Any) -> IngestSettings:
         return IngestSettings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise click.ClickException(f"invalid settings: {exc}") from None
-
-
-@contextmanager
-def _producer(settings: IngestSettings) -> Iterator[PostProducer]:
-    try:
-        created = create_topics(settings)
-    except KafkaError as exc:
-        # The topics may exist already and topic creation just not be ours to do (ACLs).
-        log.warning("could not create the topics (%s); producing anyway", exc)
-    else:
-        if created:
-            log.info("created topics %s", ", ".join(created))
-    try:
-        producer = PostProducer(settings)
-    except KafkaError as exc:
-        raise click.ClickException(
-            f"no Kafka broker at {settings.kafka_bootstrap_servers} ({exc}); "
-            "start one or set UGC_KAFKA_BOOTSTRAP_SERVERS"
-        ) from None
-    with producer:
-        yield producer
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM; a second SIGINT interrupts at once, as usual."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop  # signal handlers can only be installed from the main thread
-        return
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("%s: stopping once the posts in flight are acknowledged", signal.strsignal(signum))
-        stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _configure_logging() -> None:

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
-from ugc.contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, encode
-from ugc.settings import KafkaSettings
+from contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, encode
+from contract.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 

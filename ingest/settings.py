@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from contract import normalize_hashtag
+from contract.settings import KafkaSettings
 from ingest.connectors.base import DEFAULT_STATE_DIR
-from ugc.contract import normalize_hashtag
-from ugc.settings import KafkaSettings
 
 #: Mastodon refuses ``limit`` above 40 on timelines (it silently clamps it).
 MASTODON_MAX_PAGE_LIMIT = 40

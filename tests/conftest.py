@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from contract.settings import KafkaSettings
 from ugc.broker import EmbeddedBroker
-from ugc.settings import KafkaSettings
+
+pytest_plugins = ["tests.database_fixtures"]
 
 T = TypeVar("T")
 

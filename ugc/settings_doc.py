@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from pydantic_settings import BaseSettings
 
-from ugc.settings import KafkaSettings
+from contract.settings import KafkaSettings
 
 
 def _deployables() -> list[tuple[str, type[BaseSettings]]]:

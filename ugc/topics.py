@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ugc.broker import create_topics, wait_for_broker
-from ugc.settings import KafkaSettings
+from contract.settings import KafkaSettings
+from contract.topics import create_topics, wait_for_broker
 
 
 @click.group(name="topics")

@@ -23,12 +23,13 @@ from types import FrameType
 import click
 import httpx
 
-from curation_api.listening.schemas import JobCreate
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
 from ingest.jobs.request import credentials_option, options_option
-from ugc.broker import EmbeddedBroker, create_topics
+from listening.schemas import JobCreate
+from ugc.broker import EmbeddedBroker
 from ugc.console import Console
 from ugc.processes import Child
-from ugc.settings import KafkaSettings
 from ugc.up_listen import ensure_listening_job, listening_job
 
 DEFAULT_API_KEY = "dev-moderator-key"
@@ -189,7 +190,7 @@ class Supervisor:
             KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=opts.partitions)
         )
         database_url = self.database_url
-        from curation_api.migrate import upgrade
+        from database.migrate import upgrade
 
         upgrade(database_url)
         if opts.listen and not ensure_listening_job(database_url, opts.listen, self._say):

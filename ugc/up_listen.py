@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import click
 
-from curation_api.listening.schemas import JobCreate
+from listening.schemas import JobCreate
 
 
 def listening_job(
@@ -64,11 +64,11 @@ def ensure_listening_job(database_url: str, body: JobCreate, say: Callable[[str]
     in ``ugc ingest list``. False, having said why, when the database refuses it."""
     from sqlalchemy.orm import Session
 
-    from curation_api.db import create_db_engine
-    from curation_api.kit import DomainError
-    from curation_api.listening import service
-    from ingest.credentials import CredentialResolver
+    from database.engine import create_db_engine
+    from database.errors import DomainError
     from ingest.jobs.request import job_summary
+    from listening import service
+    from listening.credentials import CredentialResolver
 
     engine = create_db_engine(database_url)
     try:

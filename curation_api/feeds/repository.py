@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from curation_api.kit import decode_cursor, newest_posts_first
-from curation_api.models import Feed, Post, PostHashtag, PostStatus
+from database.models import Feed, Post, PostHashtag, PostStatus
 
 # Feeds page in slug order.
 SLUG_KEY: TypeAdapter[tuple[str]] = TypeAdapter(tuple[str])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from curation_api.models import Feed, Post
-from ugc.contract import Media, normalize_hashtag
+from contract import Media, normalize_hashtag
+from database.models import Feed, Post
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 

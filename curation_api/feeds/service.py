@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from contract import utcnow
 from curation_api.feeds import repository
 from curation_api.feeds.schemas import FeedCreate, FeedPost, FeedRead
 from curation_api.kit import NotFound, Page, page_of, post_key
-from curation_api.models import Feed, FeedHashtag
-from ugc.contract import utcnow
+from database.models import Feed, FeedHashtag
 
 
 def put_feed(session: Session, slug: str, body: FeedCreate) -> tuple[FeedRead, bool]:

@@ -22,10 +22,10 @@ from curation_api.kit import (
     Unauthorized,
     error_responses,
 )
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobRead, JobUpdate
-from curation_api.listening.service import InvalidJob
-from ingest.credentials import CredentialResolver
+from listening import service
+from listening.credentials import CredentialResolver
+from listening.schemas import JobCreate, JobRead, JobUpdate
+from listening.service import InvalidJob
 
 router = APIRouter(prefix="/v1/listening", tags=["listening"])
 

@@ -8,9 +8,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from contract import RiskLevel, Sentiment
 from curation_api.kit import decode_cursor, newest_posts_first
-from curation_api.models import ModerationAction, Post, PostHashtag, PostStatus
-from ugc.contract import RiskLevel, Sentiment
+from database.models import ModerationAction, Post, PostHashtag, PostStatus
 
 
 def list_posts(

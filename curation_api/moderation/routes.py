@@ -20,7 +20,6 @@ from curation_api.kit import (
     Unauthorized,
     error_responses,
 )
-from curation_api.models import ModerationVerb
 from curation_api.moderation import service
 from curation_api.moderation.schemas import (
     ModerationActionRead,
@@ -28,6 +27,7 @@ from curation_api.moderation.schemas import (
     PostRead,
     QueueFilters,
 )
+from database.models import ModerationVerb
 
 router = APIRouter(prefix="/v1", tags=["moderation"])
 

@@ -6,8 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from curation_api.models import ModerationAction, ModerationVerb, Post, PostStatus
-from ugc.contract import (
+from contract import (
     Author,
     DetectedLanguage,
     Engagement,
@@ -19,6 +18,7 @@ from ugc.contract import (
     SentimentScores,
     normalize_hashtag,
 )
+from database.models import ModerationAction, ModerationVerb, Post, PostStatus
 
 
 class QueueStatus(StrEnum):

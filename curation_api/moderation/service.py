@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from contract import utcnow
 from curation_api.kit import Moderator, NotFound, Page, page_of, post_key
-from curation_api.models import ModerationAction, ModerationVerb, PostStatus
 from curation_api.moderation import repository
 from curation_api.moderation.schemas import (
     ModerationActionRead,
@@ -14,7 +14,7 @@ from curation_api.moderation.schemas import (
     QueueFilters,
     QueueStatus,
 )
-from ugc.contract import utcnow
+from database.models import ModerationAction, ModerationVerb, PostStatus
 
 VERB_STATUS = {
     ModerationVerb.APPROVE: PostStatus.APPROVED,

@@ -20,13 +20,13 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from curation_api.db import create_db_engine, create_session_factory
+from contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
+from contract import encode as encode_message
+from contract.dead_letters import DeadLetterBudget
 from curation_api.settings import ApiSettings
 from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, DEAD_LETTER_WINDOW, is_transient
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
-from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
-from ugc.contract import encode as encode_message
-from ugc.dead_letters import DeadLetterBudget
+from database.engine import create_db_engine, create_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def _refusal(exc: DBAPIError) -> str:
 def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
     """Consume scored posts into ``settings.database_url`` until ``stop_event`` is set.
 
-    Raises :class:`~ugc.dead_letters.DeadLetterRatioExceeded` when too many messages
+    Raises :class:`~contract.dead_letters.DeadLetterRatioExceeded` when too many messages
     are poison (leaving the offending batch uncommitted), and any error that is neither
     transient nor a message's fault.
     """

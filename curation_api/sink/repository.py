@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from curation_api.models import Post, PostHashtag, PostStatus
-from ugc.contract import ScoredPost, utcnow
+from contract import ScoredPost, utcnow
+from database.models import Post, PostHashtag, PostStatus
 
 # What a newer scoring of a post may change. Never status / moderated_* (moderators own them)
 # nor ingested_at (when the row first appeared).

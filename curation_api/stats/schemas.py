@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from curation_api.models import PostStatus
-from ugc.contract import RiskLevel
+from contract import RiskLevel
+from database.models import PostStatus
 
 
 class StatsRead(BaseModel):

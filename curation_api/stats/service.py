@@ -7,11 +7,11 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from contract import RiskLevel
 from curation_api.kit import ServiceUnavailable
-from curation_api.models import Post, PostStatus
 from curation_api.stats import repository
 from curation_api.stats.schemas import HealthRead, StatsRead
-from ugc.contract import RiskLevel
+from database.models import Post, PostStatus
 
 log = logging.getLogger(__name__)
 

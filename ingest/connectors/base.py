@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ugc.contract import RawPost
+from contract import RawPost
 
 
 class ConnectorError(RuntimeError):
@@ -140,7 +140,7 @@ class PollingConnector(Protocol):
     def normalize(self, item: Any, tag: str, collected_at: datetime) -> RawPost | None:
         """The contract's post for one raw item; ``None`` to skip it (a repost, a deleted post).
 
-        Raises :class:`ugc.contract.PoisonMessage` with a readable reason when the item does
+        Raises :class:`contract.PoisonMessage` with a readable reason when the item does
         not fit the documented shape.
         """
         ...
@@ -179,7 +179,7 @@ class StreamingConnector(Protocol):
 
     def normalize(self, item: Any, collected_at: datetime) -> RawPost | None:
         """The contract's post for one item, ``None`` when it carries no followed hashtag or is
-        to be skipped; raises :class:`ugc.contract.PoisonMessage` for a malformed item."""
+        to be skipped; raises :class:`contract.PoisonMessage` for a malformed item."""
         ...
 
     def item_key(self, item: Any) -> str | None:

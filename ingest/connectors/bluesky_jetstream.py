@@ -31,11 +31,11 @@ import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
+from contract import PoisonMessage, RawPost, normalize_hashtag
 from ingest.connectors.base import ConfigError, JobSpec, StreamEvent, Unavailable
 from ingest.connectors.bluesky_post import POST_COLLECTION, post_uri, record_hashtags, to_post
 from ingest.connectors.from_job import Hooks, url_option
 from ingest.connectors.http import USER_AGENT
-from ugc.contract import PoisonMessage, RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 

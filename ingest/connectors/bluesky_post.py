@@ -1,4 +1,4 @@
-"""From a Bluesky post record (``app.bsky.feed.post``) to a :class:`~ugc.contract.RawPost`.
+"""From a Bluesky post record (``app.bsky.feed.post``) to a :class:`~contract.RawPost`.
 
 Jetstream and ``searchPosts`` carry the same record; they differ in what surrounds it (Jetstream:
 the author's DID only, no counts; search: the author's handle, counts and the embed's *view*),
@@ -23,8 +23,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.connectors.normalizing import invalid_is_poison
-from ugc.contract import (
+from contract import (
     Author,
     Engagement,
     Media,
@@ -33,6 +32,7 @@ from ugc.contract import (
     RawPost,
     normalize_hashtag,
 )
+from ingest.connectors.normalizing import invalid_is_poison
 
 POST_COLLECTION = "app.bsky.feed.post"
 TAG_FEATURE = "app.bsky.richtext.facet#tag"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
+from contract import Engagement, PoisonMessage, RawPost, normalize_hashtag, utcnow
 from ingest.connectors.base import (
     Budget,
     ConfigError,
@@ -34,7 +35,6 @@ from ingest.connectors.bluesky_post import parse_datetime, split_post_uri, to_po
 from ingest.connectors.bluesky_session import XrpcSession, classify, read_rate_limit
 from ingest.connectors.from_job import Hooks, Wiring, int_option, optional_credential, url_option
 from ingest.connectors.http import ApiClient, http_client
-from ugc.contract import Engagement, PoisonMessage, RawPost, normalize_hashtag, utcnow
 
 log = logging.getLogger(__name__)
 

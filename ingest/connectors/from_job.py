@@ -23,6 +23,7 @@ from typing import Any, TypedDict, TypeVar
 
 import httpx
 
+from contract import utcnow
 from ingest.connectors.base import DEFAULT_STATE_DIR, ConfigError, JobSpec
 from ingest.connectors.http import (
     ApiClient,
@@ -32,7 +33,6 @@ from ingest.connectors.http import (
     json_error_message,
     no_rate_limit,
 )
-from ugc.contract import utcnow
 
 N = TypeVar("N", int, float)
 

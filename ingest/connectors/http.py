@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from contract import utcnow
 from ingest.connectors.base import (
     AuthFailed,
     Budget,
@@ -37,7 +38,6 @@ from ingest.connectors.base import (
     MalformedResponse,
     Unavailable,
 )
-from ugc.contract import utcnow
 
 log = logging.getLogger(__name__)
 

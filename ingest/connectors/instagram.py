@@ -30,6 +30,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from contract import Platform, RawPost, utcnow
 from ingest.connectors import instagram_graph as graph
 from ingest.connectors.base import (
     DEFAULT_STATE_DIR,
@@ -56,7 +57,6 @@ from ingest.connectors.from_job import (
 from ingest.connectors.http import ApiClient, http_client
 from ingest.connectors.instagram_budget import HASHTAG_LIMIT, HashtagBudget
 from ingest.connectors.instagram_media import media_to_post
-from ugc.contract import Platform, RawPost, utcnow
 
 log = logging.getLogger(__name__)
 

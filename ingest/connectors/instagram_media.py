@@ -1,4 +1,4 @@
-"""From an IG Media object found by hashtag search to a :class:`~ugc.contract.RawPost`.
+"""From an IG Media object found by hashtag search to a :class:`~contract.RawPost`.
 
 Hashtag search hides who posted: the edges return no ``username`` and no owner, so every post
 gets the same placeholder author (:data:`UNKNOWN_AUTHOR`). A brand that wants the creator opens
@@ -15,14 +15,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from ingest.connectors.normalizing import count, invalid_is_poison
-from ugc.contract import (
+from contract import (
     Author,
     Engagement,
     Media,
     Platform,
     RawPost,
 )
+from ingest.connectors.normalizing import count, invalid_is_poison
 
 #: Hashtag search never says who posted; the contract needs an author, so all share this one.
 UNKNOWN_AUTHOR = Author(id="unknown", handle="instagram-user")

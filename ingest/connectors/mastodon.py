@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
+from contract import RawPost, normalize_hashtag
 from ingest.connectors.base import Budget, FetchResult, JobSpec, MalformedResponse
 from ingest.connectors.from_job import (
     Hooks,
@@ -44,7 +45,6 @@ from ingest.connectors.http import (
 )
 from ingest.connectors.mastodon_status import is_boost, status_to_post
 from ingest.link_header import parse_link_header
-from ugc.contract import RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
-"""From a Mastodon Status (JSON, field names as documented) to a :class:`~ugc.contract.RawPost`.
+"""From a Mastodon Status (JSON, field names as documented) to a :class:`~contract.RawPost`.
 
 Only the fields the contract needs are declared; anything else in the status is ignored, so a
 newer Mastodon adding fields changes nothing. A status that does not fit raises
-:class:`~ugc.contract.PoisonMessage` with a reason a person can act on.
+:class:`~contract.PoisonMessage` with a reason a person can act on.
 
 Hashtags come from the status' own ``tags`` and from its text (a remote server's ``tags`` can
 be incomplete), after the polled hashtag, which is always first.
@@ -16,9 +16,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from ingest.connectors.normalizing import count, invalid_is_poison
-from ingest.html_text import html_to_text
-from ugc.contract import (
+from contract import (
     Author,
     Engagement,
     Media,
@@ -26,6 +24,8 @@ from ugc.contract import (
     RawPost,
     normalize_hashtag,
 )
+from ingest.connectors.normalizing import count, invalid_is_poison
+from ingest.html_text import html_to_text
 
 MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
 _MEDIA_TYPES: frozenset[str] = frozenset(get_args(MediaType))

@@ -31,6 +31,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from contract import PoisonMessage, RawPost, normalize_hashtag
 from ingest.connectors.base import (
     AuthFailed,
     ConfigError,
@@ -46,7 +47,6 @@ from ingest.connectors.http import json_error_message
 from ingest.connectors.mastodon import DEFAULT_BASE_URL, MastodonConnector, make_http_client
 from ingest.connectors.mastodon_status import is_boost, status_to_post
 from ingest.connectors.sse import ServerSentEvent, SseParser
-from ugc.contract import PoisonMessage, RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from pydantic import ValidationError
 
-from ugc.contract import PoisonMessage, summarize_validation_error
+from contract import PoisonMessage, summarize_validation_error
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from contract import RawPost, normalize_hashtag, utcnow
 from ingest.connectors.base import (
     AuthFailed,
     Budget,
@@ -53,7 +54,6 @@ from ingest.connectors.from_job import (
 )
 from ingest.connectors.http import ApiClient, RateLimit, header_number, http_client, seconds_reset
 from ingest.connectors.reddit_item import ListingMark, child_id, child_to_post
-from ugc.contract import RawPost, normalize_hashtag, utcnow
 
 log = logging.getLogger(__name__)
 

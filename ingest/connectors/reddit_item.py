@@ -1,5 +1,5 @@
 """A Reddit search result (a ``t3`` listing child): its place in the listing, and its
-:class:`~ugc.contract.RawPost`.
+:class:`~contract.RawPost`.
 
 Reddit has no hashtag entity, so a post is kept only when its title or self text carries the
 followed tag *as a hashtag* (``#brand``, any case, not inside a word; ``\\#brand`` as Reddit's
@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from ingest.connectors.normalizing import count, invalid_is_poison
-from ugc.contract import (
+from contract import (
     Author,
     Engagement,
     Media,
@@ -33,6 +32,7 @@ from ugc.contract import (
     PoisonMessage,
     RawPost,
 )
+from ingest.connectors.normalizing import count, invalid_is_poison
 
 #: Not inside a word, an entity or a URL (``/#anchor``); at least one letter (``#1`` is not one).
 HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from contract import DeadLetter, PoisonMessage, utcnow
 from ingest.connectors.base import (
     Budget,
     BudgetExhausted,
@@ -37,7 +38,6 @@ from ingest.connectors.base import (
     Unavailable,
 )
 from ingest.producer import PostSink
-from ugc.contract import DeadLetter, PoisonMessage, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from contract import PoisonMessage, utcnow
 from ingest.connectors.base import (
     ConfigError,
     JobSpec,
@@ -47,7 +48,6 @@ from ingest.connectors.runner import (
     send_dead_letter,
 )
 from ingest.producer import PostSink
-from ugc.contract import PoisonMessage, utcnow
 
 log = logging.getLogger(__name__)
 

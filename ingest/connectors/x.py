@@ -28,6 +28,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from contract import RawPost, normalize_hashtag
 from ingest.connectors.base import Budget, FetchResult, JobSpec, position_object, position_text
 from ingest.connectors.from_job import (
     Hooks,
@@ -44,7 +45,6 @@ from ingest.connectors.x_tweet import (
     tweet_to_post,
     x_error_message,
 )
-from ugc.contract import RawPost, normalize_hashtag
 
 log = logging.getLogger(__name__)
 

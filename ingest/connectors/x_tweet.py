@@ -1,4 +1,4 @@
-"""From an X (API v2) tweet joined with its expansions to a :class:`~ugc.contract.RawPost`.
+"""From an X (API v2) tweet joined with its expansions to a :class:`~contract.RawPost`.
 
 An item is ``{"tweet": <tweet>, "author": <includes.users entry or null>, "media":
 [<includes.media entries>]}``, built by :func:`read_page` from a search page so that each tweet
@@ -20,10 +20,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.connectors.base import MalformedResponse
-from ingest.connectors.http import json_object
-from ingest.connectors.normalizing import count, invalid_is_poison
-from ugc.contract import (
+from contract import (
     Author,
     Engagement,
     Media,
@@ -31,6 +28,9 @@ from ugc.contract import (
     PoisonMessage,
     RawPost,
 )
+from ingest.connectors.base import MalformedResponse
+from ingest.connectors.http import json_object
+from ingest.connectors.normalizing import count, invalid_is_poison
 
 #: A hashtag in text as X links it: ``#`` or the full-width U+FF03, not inside a word, with at
 #: least one letter (``#1`` is not a hashtag).

@@ -26,6 +26,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from contract import Platform, RawPost, utcnow
 from ingest.connectors.base import (
     DEFAULT_STATE_DIR,
     AuthFailed,
@@ -55,7 +56,6 @@ from ingest.connectors.youtube_position import Instant, Position, newest, oldest
 from ingest.connectors.youtube_quota import SEARCH_COST, QuotaLedger, next_pacific_midnight
 from ingest.connectors.youtube_video import video_id, video_to_post
 from ingest.html_text import html_to_text
-from ugc.contract import Platform, RawPost, utcnow
 
 log = logging.getLogger(__name__)
 

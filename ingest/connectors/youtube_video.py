@@ -1,4 +1,4 @@
-"""From a YouTube ``search.list`` result to a :class:`~ugc.contract.RawPost`.
+"""From a YouTube ``search.list`` result to a :class:`~contract.RawPost`.
 
 A search result carries the snippet only: title, a shortened description, the channel and the
 thumbnails; no statistics (engagement stays unknown) and no language. Titles and descriptions
@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.connectors.normalizing import invalid_is_poison
-from ugc.contract import (
+from contract import (
     Author,
     Media,
     Platform,
     RawPost,
 )
+from ingest.connectors.normalizing import invalid_is_poison
 
 VIDEO_KIND = "youtube#video"
 _HASHTAG = re.compile(r"(?<!\w)#(\w*[^\W\d]\w*)")

@@ -33,8 +33,8 @@ from pathlib import Path
 from random import Random
 from typing import Final
 
+from contract import RawPost
 from ingest.demo import demo_posts_path
-from ugc.contract import RawPost
 
 SEED: Final = 20261120
 END: Final = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)

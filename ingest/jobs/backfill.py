@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from database.models import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec
 from ingest.connectors.runner import MemoryHealth, PollingRunner
@@ -47,7 +48,7 @@ def backfill_spec(spec: JobSpec, pages: int | None) -> JobSpec:
     """``spec`` asking for ``pages`` pages of history, where the connector has that option."""
     if pages is None:
         return spec
-    options = registry.describe(spec.network, registry.Mode.POLL).options
+    options = registry.describe(spec.network, ListeningMode.POLL).options
     if BACKFILL_OPTION not in options:
         log.info("%s takes no page count for its history; --pages is not used", spec.network)
         return spec
@@ -65,7 +66,7 @@ def backfill(
     ``on_tag(tag, posts)`` is called after each hashtag (the command moves its progress bar).
     Raises :class:`ConfigError` when the network keeps no history reachable by polling.
     """
-    if registry.Mode.POLL not in registry.network(spec.network).modes:
+    if ListeningMode.POLL not in registry.network(spec.network).modes:
         raise ConfigError(f"{spec.network} has no history API to backfill from")
     result = BackfillResult()
     connector = registry.polling_connector(spec)

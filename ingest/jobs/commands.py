@@ -2,7 +2,7 @@
 
 Jobs live in the curation database (``UGC_DATABASE_URL``, the API's), so a job added here is
 the same as one added with ``POST /v1/listening/jobs``, checked by the same rules
-(:mod:`curation_api.listening.service`), and a running ``ugc ingest run`` picks it up.
+(:mod:`listening.service`), and a running ``ugc ingest run`` picks it up.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from kafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from curation_api.kit import DomainError
-from curation_api.listening import service
-from curation_api.listening.schemas import JobRead
+from database.errors import DomainError
+from database.models import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, ConnectorError
 from ingest.jobs.request import (
@@ -31,6 +30,8 @@ from ingest.jobs.request import (
 from ingest.jobs.store import JobDefinition, JobStore, SchemaMissing
 from ingest.jobs.table import jobs_table
 from ingest.settings import IngestSettings
+from listening import networks, service
+from listening.schemas import JobRead
 
 
 @click.command("add")
@@ -127,10 +128,10 @@ def run_jobs(reload_interval: float | None) -> None:
     restarted or stopped within the reload interval. A failing job (refused credentials, a
     missing secret) stays stopped until it is changed; the others go on.
     """
-    from ingest.cli import _stop_on_signals
+    from contract.topics import create_topics
     from ingest.jobs.worker import ListeningWorker
+    from ingest.process import stop_on_signals
     from ingest.producer import PostProducer
-    from ugc.broker import create_topics
 
     settings = load_settings()
     if reload_interval is not None:
@@ -144,7 +145,7 @@ def run_jobs(reload_interval: float | None) -> None:
         # One producer per job: its flush answers for that job's posts only.
         return PostProducer(settings, client_id=f"ugc-ingest-job-{job.id}")
 
-    with _store(settings) as store, _stop_on_signals() as stop:
+    with _store(settings) as store, stop_on_signals() as stop:
         worker = ListeningWorker(
             store,
             credential_resolver(settings),
@@ -173,9 +174,9 @@ def backfill_job(job_id: int, pages: int | None) -> None:
     """
     from tqdm import tqdm
 
-    from ingest.cli import _producer
     from ingest.jobs.backfill import backfill, backfill_spec
     from ingest.jobs.worker import job_spec
+    from ingest.process import producer_for
 
     settings = load_settings()
     with _store(settings) as store:
@@ -184,13 +185,13 @@ def backfill_job(job_id: int, pages: int | None) -> None:
         raise click.ClickException(f"no listening job {job_id}")
     try:
         spec = job_spec(
-            job, registry.Mode.POLL, credential_resolver(settings), state_dir=settings.state_dir
+            job, ListeningMode.POLL, credential_resolver(settings), state_dir=settings.state_dir
         )
         spec = backfill_spec(spec, pages)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     with (
-        _producer(settings) as producer,
+        producer_for(settings) as producer,
         tqdm(total=len(job.hashtags), unit="hashtag", desc=f"job {job_id}") as bar,
     ):
 
@@ -206,7 +207,7 @@ def backfill_job(job_id: int, pages: int | None) -> None:
 
 
 @click.command("networks")
-def networks() -> None:
+def networks_command() -> None:
     """The networks a job can listen on: modes, credentials and options."""
     for name in registry.known_networks():
         entry = registry.network(name)
@@ -226,7 +227,7 @@ def networks() -> None:
             click.echo(f"  {mode.value}: credentials {needed}{extra}")
         for option, meaning in sorted(options.items()):
             click.echo(f"  --option {option}=...  {meaning}")
-    for name, why in registry.UNSUPPORTED.items():
+    for name, why in networks.UNSUPPORTED.items():
         click.echo(f"{name}: not supported. {why}.")
 
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 import click
 from pydantic import ValidationError
 
-from curation_api.kit import DomainError
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobRead
-from ingest.credentials import CredentialResolver, missing_credentials_message
+from contract import summarize_validation_error
+from database.errors import DomainError
 from ingest.settings import IngestSettings
-from ugc.contract import summarize_validation_error
+from listening import service
+from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.schemas import JobCreate, JobRead
 
 #: ``--credentials REF`` (the job's ``credentials_ref``), for every command that makes a job.
 credentials_option = click.option(

@@ -20,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from curation_api.db import create_db_engine, create_session_factory
-from curation_api.models import (
+from contract import utcnow
+from database.engine import create_db_engine, create_session_factory
+from database.models import (
     JobStatus,
     ListeningJob,
     ListeningJobHealth,
@@ -29,7 +30,6 @@ from curation_api.models import (
     ListeningPosition,
 )
 from ingest.connectors.base import Budget, JobStopped
-from ugc.contract import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from curation_api.listening.schemas import JobRead
-from ugc.contract import utcnow
+from contract import utcnow
+from listening.schemas import JobRead
 
 
 def jobs_table(jobs: list[JobRead]) -> str:

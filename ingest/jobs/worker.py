@@ -31,13 +31,13 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from curation_api.models import JobStatus, ListeningMode
+from database.models import JobStatus, ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec, JobStopped
 from ingest.connectors.runner import PollingRunner, stoppable_sleep
-from ingest.credentials import CredentialResolver, CredentialsError, missing_credentials_message
 from ingest.jobs.store import JobDefinition, JobHealth, JobStore
 from ingest.producer import PostSink
+from listening.credentials import CredentialResolver, CredentialsError, missing_credentials_message
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class ListeningWorker:
         positions = self._store.positions(job.id)
         sleep = stoppable_sleep(stop)  # rate-limit waits end at once on a stop
         if job.mode is ListeningMode.STREAM:
-            spec = self._spec(job, registry.Mode.STREAM)
+            spec = self._spec(job, ListeningMode.STREAM)
             sink = self._sink(job, resources)
             stream = registry.streaming_connector(spec, sleep=sleep)
             if stream is None:
@@ -196,7 +196,7 @@ class ListeningWorker:
 
             fallback = self._polling_fallback(job, sink, health, sleep)
             return StreamRunner(spec, stream, sink, positions, health, fallback=fallback)
-        spec = self._spec(job, registry.Mode.POLL)
+        spec = self._spec(job, ListeningMode.POLL)
         sink = self._sink(job, resources)
         connector = registry.polling_connector(spec, sleep=sleep)
         resources.callback(_quietly, connector.close, job, "closing its connector")
@@ -207,10 +207,10 @@ class ListeningWorker:
     ) -> Callable[[threading.Event], None] | None:
         """Polling to take over when the stream keeps failing, where the network can poll
         with the secrets the job has (Mastodon: yes; Bluesky search: only with a session)."""
-        if registry.Mode.POLL not in registry.network(job.network).modes:
+        if ListeningMode.POLL not in registry.network(job.network).modes:
             return None
         try:
-            spec = self._spec(job, registry.Mode.POLL)
+            spec = self._spec(job, ListeningMode.POLL)
         except ConfigError as exc:
             log.info("%s: no polling fallback (%s)", job.label, exc)
             return None
@@ -225,7 +225,7 @@ class ListeningWorker:
 
         return poll
 
-    def _spec(self, job: JobDefinition, mode: registry.Mode) -> JobSpec:
+    def _spec(self, job: JobDefinition, mode: ListeningMode) -> JobSpec:
         return job_spec(job, mode, self._credentials, state_dir=self._state_dir)
 
     def _sink(self, job: JobDefinition, resources: ExitStack) -> PostSink:
@@ -253,7 +253,7 @@ class ListeningWorker:
 
 def job_spec(
     job: JobDefinition,
-    mode: registry.Mode,
+    mode: ListeningMode,
     credentials: CredentialResolver,
     *,
     state_dir: Path | None = None,

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from contract import DeadLetter, RawPost, utcnow
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import ConfigError, JobSpec, JobStopped, Unavailable
 from ingest.connectors.mastodon import NETWORK, MastodonConnector, make_http_client
 from ingest.connectors.runner import MemoryHealth, PollingRunner
 from ingest.producer import PostSink
 from ingest.settings import IngestSettings
-from ugc.contract import DeadLetter, RawPost, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Replaying a JSONL file of posts (one :class:`~ugc.contract.RawPost` per line) into the raw topic.
+"""Replaying a JSONL file of posts (one :class:`~contract.RawPost` per line) into the raw topic.
 
 This is the source of the laptop demo: recorded posts arrive at a steady pace, with their dates
 moved so that they look fresh. A bad line is never dropped silently; it goes to the dead-letter
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from contract import DeadLetter, PoisonMessage, RawPost, decode, utcnow
 from ingest.producer import PostSink
-from ugc.contract import DeadLetter, PoisonMessage, RawPost, decode, utcnow
 
 STAGE = "ingest.replay"
 

@@ -6,7 +6,7 @@ import pytest
 
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
-from ugc.contract import RiskLevel, Sentiment
+from contract import RiskLevel, Sentiment
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from classify.garm_eval import EVAL_SET, GarmExample, garm_report, load_eval_set
 from classify.garm_terms import GARM_IDS
-from ugc.contract import RiskLevel, SafetyScores
+from contract import RiskLevel, SafetyScores
 
 
 def test_eval_set_validates_and_covers_every_category_and_language() -> None:

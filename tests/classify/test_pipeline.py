@@ -8,7 +8,7 @@ from classify.pipeline import (
     score_posts,
 )
 from classify.scoring import TextScores
-from ugc.contract import (
+from contract import (
     RAW_TOPIC,
     DetectedLanguage,
     ModelInfo,

@@ -7,7 +7,7 @@ import pytest
 from classify.garm import CategoryEvidence
 from classify.garm_terms import GARM_IDS, TermHits
 from classify.risk import GARM_CATEGORIES, Thresholds, assess_safety, garm_finding, pick_thresholds
-from ugc.contract import RiskLevel
+from contract import RiskLevel
 
 THRESHOLDS: Thresholds = {
     "hate": {"floor": 0.85, "high": 0.7, "medium": 0.5, "low": 0.3},

@@ -16,7 +16,7 @@ from classify.scoring import Scorer
 from classify.settings import ClassifySettings
 from classify.train import train
 from classify.tuning import PartialTuner
-from ugc.contract import RiskLevel, Sentiment
+from contract import RiskLevel, Sentiment
 
 TEXTS = ["love great thanks", "worst broken sad", "", "stupid idiot jerk", "the table report"]
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from ugc.broker import EmbeddedBroker, create_topics
-from ugc.contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC
-from ugc.settings import KafkaSettings
+from contract import DLQ_TOPIC, RAW_TOPIC, SCORED_TOPIC
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from ugc.broker import EmbeddedBroker
 
 pytestmark = pytest.mark.broker
 

@@ -1,4 +1,4 @@
-"""Real ``ugc.contract`` messages with sensible defaults; keyword-only arguments."""
+"""Real ``contract`` messages with sensible defaults; keyword-only arguments."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from curation_api.sink.repository import upsert_scored_posts
-from ugc.contract import (
+from contract import (
     Author,
     DetectedLanguage,
     Engagement,
@@ -22,6 +21,7 @@ from ugc.contract import (
     Sentiment,
     SentimentScores,
 )
+from curation_api.sink.repository import upsert_scored_posts
 
 MODERATOR_KEY = "test-moderator-key"
 MODERATOR = {"X-API-Key": MODERATOR_KEY}

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from curation_api.cli import api_command, db_group, sink_command
-from curation_api.db import Base, create_db_engine
 from curation_api.settings import ApiSettings
+from database.engine import Base, create_db_engine
 
 
 def test_db_upgrade_creates_the_schema_in_the_configured_database(
@@ -34,7 +34,7 @@ def test_db_upgrade_creates_the_schema_in_the_configured_database(
 def test_db_upgrade_hides_the_database_password(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("curation_api.migrate.upgrade", lambda url, revision: None)
+    monkeypatch.setattr("database.migrate.upgrade", lambda url, revision: None)
     monkeypatch.setenv("UGC_DATABASE_URL", "postgresql+psycopg://ugc:hunter2@db/ugc")
     result = CliRunner().invoke(db_group, ["upgrade"])
     assert result.exit_code == 0 and "hunter2" not in result.output

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from contract import DetectedLanguage
 from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
-from ugc.contract import DetectedLanguage
 
 
 def put_feed(client: TestClient, slug: str, *hashtags: str, title: str = "Summer") -> Any:

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from curation_api.app import create_app
-from curation_api.models import JobStatus, ListeningJobHealth
 from curation_api.settings import ApiSettings
-from ingest.credentials import CredentialResolver
+from database.models import JobStatus, ListeningJobHealth
+from listening.credentials import CredentialResolver
 from tests.curation_api.curation_factories import MODERATOR
-from tests.ingest.jobs_fakes import fake_network
+from tests.listening.fake_network import fake_network_description
 
 SECRET = "tok-5e3c7a-do-not-show"
 JOBS = "/v1/listening/jobs"
@@ -25,7 +25,7 @@ JOBS = "/v1/listening/jobs"
 def client(api_settings: ApiSettings, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
     credentials = CredentialResolver(environ={"UGC_CRED_BRAND_TOKEN": SECRET})
     app = create_app(api_settings, sessions=sessions, credentials=credentials)
-    with fake_network(), TestClient(app) as client:
+    with fake_network_description(), TestClient(app) as client:
         yield client
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from curation_api.models import PostStatus
 from curation_api.moderation.repository import list_posts
+from database.models import PostStatus
 
 
 # SQLite only: its planner's rule is deterministic, PostgreSQL picks a plan from statistics.

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from contract import DetectedLanguage, Platform, RiskLevel, Sentiment
 from tests.curation_api.curation_factories import (
     ENGLISH,
     MODERATOR,
@@ -18,7 +19,6 @@ from tests.curation_api.curation_factories import (
     scored_post,
     store,
 )
-from ugc.contract import DetectedLanguage, Platform, RiskLevel, Sentiment
 
 UNSUPPORTED = DetectedLanguage(code="fr", confidence=0.91, supported=False)
 

@@ -22,18 +22,18 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from curation_api.db import create_db_engine
-from curation_api.migrate import upgrade
-from curation_api.models import ModerationAction, Post, PostHashtag
+from contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, encode
+from contract.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
 from curation_api.settings import ApiSettings
 from curation_api.sink.consumer import run_sink
 from curation_api.sink.failures import is_transient
+from database.engine import create_db_engine
+from database.migrate import upgrade
+from database.models import ModerationAction, Post, PostHashtag
 from tests.conftest import wait_until
 from tests.curation_api.curation_factories import scored_post
-from ugc.broker import create_topics
-from ugc.contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, encode
-from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
-from ugc.settings import KafkaSettings
 
 pytestmark = pytest.mark.broker
 

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curation_api.models import Post, PostHashtag, PostStatus
+from contract import DetectedLanguage, RiskLevel, ScoredPost, Sentiment
 from curation_api.sink import repository
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
+from database.models import Post, PostHashtag, PostStatus
 from tests.curation_api.curation_factories import ENGLISH, T0, scored_post
-from ugc.contract import DetectedLanguage, RiskLevel, ScoredPost, Sentiment
 
 
 def snapshot(session: Session) -> dict[str, Any]:

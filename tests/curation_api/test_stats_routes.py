@@ -7,8 +7,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from contract import RiskLevel
 from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
-from ugc.contract import RiskLevel
 
 
 def test_stats_count_posts_by_status_and_risk(client: TestClient, session: Session) -> None:

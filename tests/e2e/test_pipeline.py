@@ -15,16 +15,17 @@ import httpx
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from curation_api.migrate import upgrade
+from contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, decode
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from database.migrate import upgrade
 from ingest.demo import demo_posts_path
 from ingest.producer import PostProducer
 from ingest.sources.replay import iter_posts
 from tests.conftest import services_required, wait_until
-from ugc.broker import EmbeddedBroker, create_topics, free_port
+from ugc.broker import EmbeddedBroker, free_port
 from ugc.console import Console
-from ugc.contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, decode
 from ugc.processes import Child
-from ugc.settings import KafkaSettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 

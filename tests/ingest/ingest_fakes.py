@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from contract import Author, DeadLetter, Platform, RawPost
 from ingest.connectors.runner import MemoryHealth
 from ingest.producer import DeliveryFailed
-from ugc.contract import Author, DeadLetter, Platform, RawPost
 
 START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -1,8 +1,8 @@
 """A fake network for the listening-jobs tests, registered in the connector registry by name.
 
-It is a connector module like the real ones (``NETWORK``, ``REQUIRED_CREDENTIALS``, ``OPTIONS``,
-``FakenetConnector.from_job``). Each job names its feed with the ``feed`` option; a test
-publishes posts into :data:`FEEDS` and decides which tokens the network accepts.
+Its modes, options and credential names are ``tests/listening/fake_network.py``'s; this module
+holds its connectors (``FakenetConnector.from_job``). Each job names its feed with the ``feed``
+option; a test publishes posts into :data:`FEEDS` and decides which tokens the network accepts.
 """
 
 from __future__ import annotations
@@ -16,20 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
+from contract import RawPost
 from ingest.connectors import registry
 from ingest.connectors.base import AuthFailed, Budget, FetchResult, JobSpec, StreamEvent
 from ingest.connectors.from_job import Hooks
-from ugc.contract import RawPost
-
-NETWORK = "fakenet"
-REQUIRED_CREDENTIALS: tuple[str, ...] = ("token",)
-OPTIONAL_CREDENTIALS: tuple[str, ...] = ()
-OPTIONS: dict[str, str] = {
-    "feed": "Name of the fake feed to read (tests).",
-    "preload": "Posts per hashtag a feed made on first use starts with (subprocess tests).",
-    "backfill_pages": "Accepted like a real connector's; recorded.",
-    "state_dir": "Where a real connector would keep its ledgers; recorded.",
-}
+from tests.listening.fake_network import FAKENET, NETWORK
 
 VALID_TOKEN = "fakenet-valid-token-3f9a"
 REFUSAL = "fakenet: The access token is invalid (401)"
@@ -138,7 +129,6 @@ class FakenetStreamConnector:
     then a tick every few milliseconds until stopped."""
 
     network = "mastodon"
-    REQUIRED_CREDENTIALS: tuple[str, ...] = ()
 
     def __init__(self, feed: FakeFeed, hashtags: tuple[str, ...]) -> None:
         self.feed = feed
@@ -180,13 +170,13 @@ class FakenetStreamConnector:
 @contextmanager
 def fake_network() -> Iterator[registry.Network]:
     """The fake network registered in the connector registry for the duration."""
-    with registry.register(FAKE_NETWORK) as entry:
+    with registry.register(FAKE_NETWORK, FAKENET) as entry:
         yield entry
 
 
 def migrated_sqlite_url(directory: Path) -> str:
     """A new SQLite database with every migration applied."""
-    from curation_api.migrate import upgrade
+    from database.migrate import upgrade
 
     url = f"sqlite:///{directory / 'jobs.db'}"
     upgrade(url)
@@ -201,7 +191,7 @@ def jobs_database(request: Any, tmp_path: Path) -> str:
     """
     if request.param == "sqlite":
         return migrated_sqlite_url(tmp_path)
-    from curation_api.migrate import upgrade
+    from database.migrate import upgrade
 
     url = str(request.getfixturevalue("postgres_databases")())
     upgrade(url)

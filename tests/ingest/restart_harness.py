@@ -21,13 +21,13 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from contract import RAW_TOPIC, DeadLetter, RawPost, decode
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import Budget, FetchResult, JobSpec, PollingConnector
 from ingest.connectors.runner import PollingRunner
 from ingest.producer import PostProducer
-from ugc.broker import create_topics
-from ugc.contract import RAW_TOPIC, DeadLetter, RawPost, decode
-from ugc.settings import KafkaSettings
 
 
 class SimulatedCrash(BaseException):

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from contract import Platform, PoisonMessage
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import JobSpec, StreamEvent, Unavailable
 from ingest.connectors.bluesky import BlueskyStreamConnector
@@ -33,9 +36,6 @@ from tests.ingest.fake_bluesky import (
 from tests.ingest.ingest_fakes import START, RecordingProducer
 from tests.ingest.restart_harness import read_post_ids
 from tests.ingest.streaming import running
-from ugc.broker import create_topics
-from ugc.contract import Platform, PoisonMessage
-from ugc.settings import KafkaSettings
 
 ALICE = "did:plc:alice"
 BOB = "did:plc:bob"

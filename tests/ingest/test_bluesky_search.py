@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from contract import Platform
 from ingest.connectors.base import AuthFailed, ConfigError
 from ingest.connectors.bluesky import BlueskyConnector
 from tests.ingest.fake_bluesky import FakeBlueskyXrpc
 from tests.ingest.ingest_fakes import FakeClock
 from tests.ingest.polling_checks import connect, job_on
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import Platform
 
 CREDENTIALS = {"identifier": "brand.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from contract import RawPost
 from ingest.demo import demo_posts_path
-from ugc.contract import RawPost
 
 BRAND_HASHTAGS = {"brewnorth", "trailpeak", "glowlab"}
 

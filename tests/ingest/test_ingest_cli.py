@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from contract import RawPost, encode
 from ingest.checkpoint import CheckpointStore
 from ingest.cli import ingest
 from ingest.sources import mastodon as mastodon_module
 from tests.conftest import wait_until
 from tests.ingest.fake_mastodon import FakeMastodon
-from ugc.contract import RawPost, encode
 
 
 def write_posts(path: Path, count: int, *, bad_lines: int = 0) -> Path:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from contract import Platform
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.instagram import InstagramConnector
@@ -32,7 +33,6 @@ from tests.ingest.polling_checks import (
 )
 from tests.ingest.polling_checks import connect as connect_to
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import Platform
 
 
 @pytest.fixture

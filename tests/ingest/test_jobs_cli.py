@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from curation_api.listening import service
-from curation_api.models import JobStatus
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from database.models import JobStatus
 from ingest.cli import ingest
-from ingest.credentials import CredentialResolver
 from ingest.jobs.store import JobStore
+from listening import service
+from listening.credentials import CredentialResolver
 from tests.conftest import wait_until
 from tests.ingest.jobs_fakes import VALID_TOKEN, fake_network, migrated_sqlite_url, new_feed
 from tests.ingest.restart_harness import read_post_ids
-from ugc.broker import create_topics
-from ugc.settings import KafkaSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from database.models import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec
+from listening import networks
 from tests.ingest.jobs_fakes import VALID_TOKEN, FakenetConnector, fake_network, new_feed
 
 
@@ -38,8 +40,8 @@ def test_the_six_networks_are_known_and_only_mastodon_and_bluesky_stream() -> No
     ]
     streaming = {n for n in registry.known_networks() if "stream" in registry.network(n).modes}
     assert streaming == {"mastodon", "bluesky"}
-    assert registry.network("bluesky").default_mode is registry.Mode.STREAM
-    assert registry.network("x").default_mode is registry.Mode.POLL
+    assert registry.network("bluesky").default_mode is ListeningMode.STREAM
+    assert registry.network("x").default_mode is ListeningMode.POLL
 
 
 def test_a_mode_the_network_lacks_is_refused() -> None:
@@ -52,7 +54,7 @@ def test_describe_reads_names_from_the_connector_module() -> None:
         polling = registry.describe("fakenet")
         streaming = registry.describe("fakenet", "stream")
 
-    assert polling.mode is registry.Mode.POLL
+    assert polling.mode is ListeningMode.POLL
     assert polling.required_credentials == ("token",)
     assert streaming.required_credentials == ()  # the stream class says so itself
     assert {"feed", "preload", "backfill_pages"} <= set(polling.options)
@@ -89,5 +91,6 @@ def test_registering_a_network_lasts_only_for_the_block() -> None:
 
 def test_a_connector_that_cannot_be_imported_is_a_config_error() -> None:
     broken = registry.Network("broken", "ingest.connectors.does_not_exist")
-    with registry.register(broken), pytest.raises(ConfigError, match="cannot be loaded"):
+    described = networks.Network("broken", {ListeningMode.POLL: networks.Credentials()}, {})
+    with registry.register(broken, described), pytest.raises(ConfigError, match="cannot be loaded"):
         registry.polling_connector(JobSpec("1", "broken", ("brand",)))

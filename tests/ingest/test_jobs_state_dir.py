@@ -9,16 +9,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate
-from curation_api.models import ListeningMode
+from database.models import ListeningMode
 from ingest.cli import ingest
 from ingest.connectors.instagram import InstagramConnector
-from ingest.connectors.registry import Mode
-from ingest.credentials import CredentialResolver
 from ingest.jobs.store import JobDefinition, JobStore
 from ingest.jobs.worker import ListeningWorker, job_spec
 from ingest.settings import IngestSettings
+from listening import service
+from listening.credentials import CredentialResolver
+from listening.schemas import JobCreate
 from tests.conftest import wait_until
 from tests.ingest.fake_instagram import IG_USER_ID, TOKEN, FakeInstagram
 from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
@@ -64,7 +63,7 @@ def test_a_job_without_its_own_state_dir_keeps_its_ledger_in_the_settings_one(
     state = tmp_path / "state"
     job = definition("instagram", ig_user_id=IG_USER_ID)
 
-    spec = job_spec(job, Mode.POLL, CREDENTIALS, state_dir=state)
+    spec = job_spec(job, ListeningMode.POLL, CREDENTIALS, state_dir=state)
     connect(InstagramConnector, spec, FakeInstagram(now=clock.now).client(), clock).fetch(
         "brand", None
     )
@@ -78,17 +77,19 @@ def test_a_job_naming_its_own_state_dir_keeps_it_and_a_blank_one_gets_the_settin
 ) -> None:
     for own, kept in (("/srv/ledgers", "/srv/ledgers"), ("", str(tmp_path))):
         job = definition("youtube", ref="yt", state_dir=own)
-        spec = job_spec(job, Mode.POLL, CREDENTIALS, state_dir=tmp_path)
+        spec = job_spec(job, ListeningMode.POLL, CREDENTIALS, state_dir=tmp_path)
         assert spec.options["state_dir"] == kept
 
 
 def test_networks_that_keep_no_ledger_get_no_state_dir_and_nothing_is_added_unasked(
     tmp_path: Path,
 ) -> None:
-    spec = job_spec(definition("mastodon", ref=None), Mode.POLL, CREDENTIALS, state_dir=tmp_path)
+    spec = job_spec(
+        definition("mastodon", ref=None), ListeningMode.POLL, CREDENTIALS, state_dir=tmp_path
+    )
 
     assert "state_dir" not in spec.options
-    assert job_spec(definition("youtube", ref="yt"), Mode.POLL, CREDENTIALS).options == {}
+    assert job_spec(definition("youtube", ref="yt"), ListeningMode.POLL, CREDENTIALS).options == {}
 
 
 def test_the_worker_gives_its_state_dir_to_the_jobs_it_runs(

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobUpdate
-from curation_api.models import JobStatus
+from database.models import JobStatus
 from ingest.connectors.base import Budget, JobStopped
-from ingest.credentials import CredentialResolver
 from ingest.jobs.store import JobStore, SchemaMissing
+from listening import service
+from listening.credentials import CredentialResolver
+from listening.schemas import JobCreate, JobUpdate
 
 NOBODY = CredentialResolver()
 

@@ -11,14 +11,16 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobRead, JobUpdate
-from curation_api.models import JobStatus, ListeningPosition
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from database.models import JobStatus, ListeningPosition
 from ingest.connectors.base import JobSpec
-from ingest.credentials import CredentialResolver
 from ingest.jobs.store import JobDefinition, JobStore
 from ingest.jobs.worker import ListeningWorker
 from ingest.producer import PostProducer
+from listening import service
+from listening.credentials import CredentialResolver
+from listening.schemas import JobCreate, JobRead, JobUpdate
 from tests.conftest import wait_until
 from tests.ingest.ingest_fakes import RecordingProducer
 from tests.ingest.jobs_fakes import (
@@ -28,8 +30,6 @@ from tests.ingest.jobs_fakes import (
     new_feed,
 )
 from tests.ingest.restart_harness import read_post_ids
-from ugc.broker import create_topics
-from ugc.settings import KafkaSettings
 
 WRONG_TOKEN = "wrong-secret-0a1b2c"
 CREDENTIALS = CredentialResolver(

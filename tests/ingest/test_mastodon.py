@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from contract import Platform
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import AuthFailed, ConfigError
 from ingest.producer import DeliveryFailed
@@ -23,7 +24,6 @@ from tests.ingest.fake_mastodon import (
     make_status,
 )
 from tests.ingest.ingest_fakes import ClockedStop, FakeClock, RecordingProducer
-from ugc.contract import Platform
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import PoisonMessage
 from ingest.connectors import mastodon as mastodon_module
 from ingest.connectors.base import (
     AuthFailed,
@@ -31,7 +32,6 @@ from tests.ingest.fake_mastodon import FakeMastodon, make_status
 from tests.ingest.ingest_fakes import FakeClock, MemoryPositions, RecordingProducer
 from tests.ingest.polling_checks import connect, job_on
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import PoisonMessage
 
 
 @pytest.fixture

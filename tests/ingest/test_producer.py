@@ -12,12 +12,12 @@ from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.future import Future
 
+from contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, decode
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
 from ingest import producer as producer_module
 from ingest.producer import DeliveryFailed, PostProducer
 from tests.conftest import wait_until
-from ugc.broker import create_topics
-from ugc.contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, decode
-from ugc.settings import KafkaSettings
 
 
 def make_post(native_id: str) -> RawPost:

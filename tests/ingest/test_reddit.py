@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import Platform
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.reddit import RedditConnector
 from tests.ingest.fake_reddit import FakeReddit
@@ -24,7 +25,6 @@ from tests.ingest.polling_checks import (
     job_on,
 )
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import Platform
 
 TOKEN = "reddit-test-token-s3cr3t"
 SECRET = "app-secret-s3cr3t"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from contract import PoisonMessage, RawPost, encode
 from ingest.sources.replay import Pacer, iter_posts, replay
 from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
-from ugc.contract import PoisonMessage, RawPost, encode
 
 
 def make_post(

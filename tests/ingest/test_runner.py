@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from contract import PoisonMessage, RawPost
 from ingest.connectors.base import (
     AuthFailed,
     Budget,
@@ -35,7 +36,6 @@ from tests.ingest.ingest_fakes import (
     RecordingProducer,
     scripted_post,
 )
-from ugc.contract import PoisonMessage, RawPost
 
 Step = FetchResult | Exception
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from contract import PoisonMessage, RawPost
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec, StreamEvent, Unavailable
 from ingest.connectors.runner import MemoryHealth
 from ingest.connectors.stream_runner import STREAM_POSITION, StreamRunner
@@ -19,7 +20,6 @@ from tests.ingest.ingest_fakes import (
     RecordingProducer,
     scripted_post,
 )
-from ugc.contract import PoisonMessage, RawPost
 
 STOP = object()  # a script step: the job is asked to stop
 Step = StreamEvent | Exception | Callable[[], None] | object

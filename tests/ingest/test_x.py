@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract import Platform
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.x import XConnector
 from tests.ingest.fake_x import CLIENT_FORBIDDEN, FakeX, make_media, make_user
@@ -24,7 +25,6 @@ from tests.ingest.polling_checks import (
     job_on,
 )
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import Platform
 
 TOKEN = "x-test-bearer-s3cr3t"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from contract import Platform
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import (
     AuthFailed,
@@ -35,7 +36,6 @@ from tests.ingest.polling_checks import (
 )
 from tests.ingest.polling_checks import connect as connect_to
 from tests.ingest.restart_harness import check_restarts_lose_nothing
-from ugc.contract import Platform
 
 #: START is 04:00 in Los Angeles (PST); the quota resets at the next local midnight.
 MIDNIGHT_PACIFIC = datetime(2025, 3, 2, 8, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from classify.settings import ClassifySettings
+from contract.settings import KafkaSettings
 from curation_api.settings import ApiSettings
 from ingest.settings import IngestSettings
-from ugc.settings import KafkaSettings
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 

@@ -29,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from curation_api.db import Base, UtcDateTime
-from ugc.contract import RiskLevel, Sentiment
+from contract import RiskLevel, Sentiment
+from database.engine import Base, UtcDateTime
 
 
 class PostStatus(StrEnum):

@@ -1,7 +1,7 @@
 """Alembic environment of the curation database.
 
-Run programmatically by :mod:`curation_api.migrate` (the URL arrives as a config attribute) or
-by the ``alembic`` command with ``-c curation_api/migrations/alembic.ini`` when writing a new
+Run programmatically by :mod:`database.migrate` (the URL arrives as a config attribute) or
+by the ``alembic`` command with ``-c database/migrations/alembic.ini`` when writing a new
 revision (the URL then comes from the API settings, i.e. ``UGC_DATABASE_URL``).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import curation_api.models  # noqa: F401  (registers the tables on Base.metadata)
-from curation_api.db import Base, create_db_engine
+import database.models  # noqa: F401  (registers the tables on Base.metadata)
+from database.engine import Base, create_db_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -11,12 +11,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import CheckConstraint, Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
-from curation_api.db import Base, create_db_engine
-from curation_api.migrate import downgrade, upgrade
-from curation_api.models import ModerationAction, ModerationVerb, Post, PostHashtag
+from contract import DetectedLanguage
 from curation_api.sink.repository import upsert_scored_posts
+from database.engine import Base, create_db_engine
+from database.migrate import downgrade, upgrade
+from database.models import ModerationAction, ModerationVerb, Post, PostHashtag
 from tests.curation_api.curation_factories import T0, scored_post
-from ugc.contract import DetectedLanguage
 
 LANGUAGE_COLUMNS = {
     "detected_language",

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from curation_api.db import create_db_engine, create_session_factory
 from curation_api.kit import Moderator
-from curation_api.migrate import upgrade
-from curation_api.models import ModerationVerb
 from curation_api.moderation import service
 from curation_api.sink.repository import upsert_scored_posts
+from database.engine import create_db_engine, create_session_factory
+from database.migrate import upgrade
+from database.models import ModerationVerb
 from tests.curation_api.curation_factories import scored_post
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from curation_api.models import JobStatus, ListeningJob, ListeningMode
-from ingest.credentials import REF_PATTERN, CredentialStatus
-from ugc.contract import normalize_hashtag
+from contract import normalize_hashtag
+from database.models import JobStatus, ListeningJob, ListeningMode
+from listening.credentials import REF_PATTERN, CredentialStatus
 
 MIN_POLL_INTERVAL_S = 5.0
 MAX_POLL_INTERVAL_S = 86_400.0

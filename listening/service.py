@@ -13,14 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from curation_api.kit import DomainError, NotFound, Page, page_of
-from curation_api.listening import repository
-from curation_api.listening.schemas import JobCreate, JobRead, JobUpdate
-from curation_api.models import JobStatus, ListeningJob, ListeningJobHealth, ListeningMode
-from ingest.connectors import registry
-from ingest.connectors.base import ConfigError
-from ingest.credentials import CredentialResolver, CredentialStatus, env_name
-from ugc.contract import utcnow
+from contract import utcnow
+from database.errors import DomainError, NotFound
+from database.models import JobStatus, ListeningJob, ListeningJobHealth, ListeningMode
+from database.paging import Page, page_of
+from listening import networks, repository
+from listening.credentials import CredentialResolver, CredentialStatus, env_name
+from listening.schemas import JobCreate, JobRead, JobUpdate
 
 
 class InvalidJob(DomainError):
@@ -28,12 +27,12 @@ class InvalidJob(DomainError):
     description = "The network cannot run this job (unsupported network, mode or options)"
 
 
-def check_job(network: str, mode: str | None, options: Mapping[str, Any]) -> registry.Description:
+def check_job(network: str, mode: str | None, options: Mapping[str, Any]) -> networks.Description:
     """What the job's network needs, if it can run the job; :class:`InvalidJob` saying why not
     (TikTok, an unknown network, a mode it lacks, an option it does not read)."""
     try:
-        description = registry.describe(network, mode)
-    except ConfigError as exc:
+        description = networks.describe(network, mode)
+    except networks.NetworkRefused as exc:
         raise InvalidJob(str(exc)) from None
     secrets = [name for name in options if name in description.credential_names]
     if secrets:
@@ -55,8 +54,8 @@ def check_job(network: str, mode: str | None, options: Mapping[str, Any]) -> reg
 def credential_status(job: ListeningJob, credentials: CredentialResolver) -> CredentialStatus:
     """Which of the job's credential names are set under its reference (names only)."""
     try:
-        description = registry.describe(job.network, job.mode.value)
-    except ConfigError:  # the connector cannot be loaded here; the worker reports why
+        description = networks.describe(job.network, job.mode.value)
+    except networks.NetworkRefused:  # a network this build no longer knows
         return CredentialStatus(ref=job.credentials_ref, required=(), set=(), missing=())
     return credentials.status(
         job.credentials_ref, description.required_credentials, description.optional_credentials

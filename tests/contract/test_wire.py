@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
-from ingest.producer import PostProducer
-from ugc.broker import create_topics
-from ugc.contract import (
+from contract import (
     RAW_TOPIC,
     SCHEMA_VERSION,
     DeadLetter,
@@ -19,7 +17,9 @@ from ugc.contract import (
     decode,
     encode,
 )
-from ugc.settings import KafkaSettings
+from contract.settings import KafkaSettings
+from contract.topics import create_topics
+from ingest.producer import PostProducer
 
 WHEN = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

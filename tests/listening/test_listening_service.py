@@ -9,19 +9,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from curation_api.listening import service
-from curation_api.listening.schemas import JobCreate, JobUpdate
-from curation_api.models import ListeningJobHealth, ListeningPosition
-from ingest.credentials import CredentialResolver
+from database.models import ListeningJobHealth, ListeningPosition
+from listening import service
+from listening.credentials import CredentialResolver
+from listening.schemas import JobCreate, JobUpdate
 from tests.curation_api.curation_factories import T0
-from tests.ingest.jobs_fakes import fake_network
+from tests.listening.fake_network import fake_network_description
 
 NOBODY = CredentialResolver()
 
 
 @pytest.fixture(autouse=True)
-def _fake_network() -> Iterator[None]:
-    with fake_network():
+def _fake_network_description() -> Iterator[None]:
+    with fake_network_description():
         yield
 
 

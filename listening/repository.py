@@ -6,8 +6,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curation_api.kit import decode_cursor
-from curation_api.models import ListeningJob, ListeningJobHealth
+from database.models import ListeningJob, ListeningJobHealth
+from database.paging import decode_cursor
 
 # Jobs page in id order (creation order).
 ID_KEY: TypeAdapter[tuple[int]] = TypeAdapter(tuple[int])

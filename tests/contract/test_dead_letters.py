@@ -1,6 +1,6 @@
 import pytest
 
-from ugc.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
+from contract.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
 
 
 def test_a_trickle_of_poison_is_tolerated() -> None:

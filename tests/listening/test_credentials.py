@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.credentials import CredentialResolver, CredentialsError, env_name
+from listening.credentials import CredentialResolver, CredentialsError, env_name
 
 SECRET = "s3cr3t-value-9d8e"
 

@@ -10,7 +10,7 @@ TORCH_SPEC ?= torch>=2.2
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint typecheck unit bench bench-ingest train clean
+.PHONY: help setup run test lint typecheck unit bench bench-ingest train demo clean
 
 help:
 	@echo "make run    - set up and run the whole pipeline on the demo data (ugc up)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench  - scoring speed vs a naive baseline, then end-to-end throughput/latency"
 	@echo "make bench-ingest - normalize-and-produce posts/s per connector vs JSON parsing alone"
 	@echo "make train  - retrain the classifier heads from ../shared/data"
+	@echo "make demo   - rebuild the demo posts (ingest/demo) from tools/demo/corpus.toml"
 
 setup: $(VENV)/.installed
 
@@ -56,6 +57,9 @@ bench-ingest: setup
 
 train: setup
 	$(BIN)/ugc classify train ../shared/data
+
+demo: setup
+	$(BIN)/python -m tools.demo.build_demo
 
 clean:
 	rm -rf $(VENV) .ugc .pytest_cache .mypy_cache .ruff_cache

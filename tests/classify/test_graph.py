@@ -81,7 +81,7 @@ def test_the_settings_pick_the_runtime(
     tiny_encoder_dir: Path, settings: dict[str, str], expected: type, tolerance: float
 ) -> None:
     eager, compiled = _encoders(tiny_encoder_dir)
-    compiled.model = compile_encoder(compiled.model, ClassifySettings(**settings))
+    compiled.model = compile_encoder(compiled.model, ClassifySettings.model_validate(settings))
     assert isinstance(compiled.model, expected)
     assert torch.allclose(compiled.embed(TEXTS), eager.embed(TEXTS), atol=tolerance)
 

@@ -63,14 +63,15 @@ def test_tuned_encoder_layers_are_stored_as_fp16_and_patched_into_the_encoder(
     tmp_path: Path,
 ) -> None:
     torch.manual_seed(2)
-    model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 8))
+    first, second = torch.nn.Linear(8, 8), torch.nn.Linear(8, 8)
+    model = torch.nn.Sequential(first, second)
     tuned = {"1.weight": torch.randn(8, 8), "1.bias": torch.randn(8)}
     meta = HeadsMeta(version="v", encoder="e", embedding_dim=8, preprocessing="x")
     save_heads(TaskHeads(8), meta, tmp_path, encoder_tensors=tuned)
-    untouched = model[0].weight.detach().clone()
+    untouched = first.weight.detach().clone()
     load_heads(tmp_path, embedding_dim=8, model=model)
-    assert torch.equal(model[1].weight, tuned["1.weight"].half().float())
-    assert torch.equal(model[0].weight, untouched)
+    assert torch.equal(second.weight, tuned["1.weight"].half().float())
+    assert torch.equal(first.weight, untouched)
 
 
 def test_tuned_layers_for_another_encoder_are_refused(tmp_path: Path) -> None:

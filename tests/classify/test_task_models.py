@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import torch
@@ -18,12 +19,14 @@ from classify.settings import ClassifySettings
 from classify.task_models import SENTIMENT_TARGETS, TOXICITY_TARGETS, TaskModel, TaskModelError
 from tests.classify.conftest import WORDS, save_word_tokenizer
 
+ProblemType = Literal["regression", "single_label_classification", "multi_label_classification"]
+
 TEXTS = ["love great happy", "stupid idiot jerk", "table report monday"]
 SENTIMENT_MAP = {"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"}
 
 
 def save_tiny_classifier(
-    path: Path, id2label: dict[int, str], *, problem_type: str | None = None
+    path: Path, id2label: dict[int, str], *, problem_type: ProblemType | None = None
 ) -> Path:
     """A 1-layer, 16-wide random BERT classifier with a word-level vocabulary."""
     path.mkdir(parents=True, exist_ok=True)
@@ -58,7 +61,9 @@ def toxicity_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _settings(encoder: Path, heads: Path, **overrides: object) -> ClassifySettings:
-    return ClassifySettings(model_encoder=str(encoder), model_heads=str(heads), **overrides)
+    return ClassifySettings.model_validate(
+        {"model_encoder": str(encoder), "model_heads": str(heads), **overrides}
+    )
 
 
 def test_a_sentiment_model_replaces_the_sentiment_head(

@@ -103,7 +103,9 @@ def _queue_ids(api: str) -> set[str]:
     ids: set[str] = set()
     cursor: str | None = None
     while True:
-        params = {"status": "all", "limit": 200, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"status": "all", "limit": 200}
+        if cursor:
+            params["cursor"] = cursor
         page = httpx.get(
             f"{api}/v1/queue", params=params, headers={"X-API-Key": API_KEY}, timeout=10
         )

@@ -1,4 +1,8 @@
-"""The demo file the pipeline replays on first run: it must always be a valid, replayable feed."""
+"""The demo file the pipeline replays on first run: it must always be a valid, replayable feed.
+
+It is built by ``make demo`` (``tools/demo/``, not shipped); ``tests/tools/test_demo_builder.py``
+checks that the builder reproduces it byte for byte.
+"""
 
 from __future__ import annotations
 

@@ -75,7 +75,8 @@ def test_up_runs_the_demo_and_stops_every_child_on_ctrl_c(tmp_path: Path) -> Non
             stats = httpx.get(f"{api}/v1/stats", headers={"X-API-Key": key}, timeout=5).json()
         except (httpx.HTTPError, ValueError):
             return False
-        return sum(stats.get("by_status", {}).values()) >= POSTS
+        stored: int = sum(stats.get("by_status", {}).values())
+        return stored >= POSTS
 
     try:
         wait_until(scored, timeout=180, interval=0.5, message=f"{POSTS} scored posts")

@@ -1,0 +1,1 @@
+"""The demo builder: turns ``corpus.toml`` into ``ingest/demo/demo_posts.jsonl`` (``make demo``)."""

@@ -22,6 +22,7 @@ from contract import (
     decode,
     utcnow,
 )
+from contract.dead_letters import DeadLetterMessage, dead_letter_for
 
 STAGE = "classify"
 
@@ -60,7 +61,11 @@ class ScorerLike(Protocol):
 @dataclass
 class DecodedBatch:
     posts: list[RawPost] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
+    rejected: list[DeadLetterMessage] = field(default_factory=list)
+
+    @property
+    def dead_letters(self) -> list[DeadLetter]:
+        return [message.letter for message in self.rejected]
 
 
 def decode_batch(messages: Sequence[InboundMessage]) -> DecodedBatch:
@@ -70,13 +75,13 @@ def decode_batch(messages: Sequence[InboundMessage]) -> DecodedBatch:
         try:
             batch.posts.append(decode(RawPost, message.value))
         except PoisonMessage as poison:
-            batch.dead_letters.append(
-                DeadLetter.for_message(
+            batch.rejected.append(
+                dead_letter_for(
+                    message.value,
+                    message.key,
                     reason=poison.reason,
                     stage=STAGE,
-                    original=message.value or b"",
-                    key=message.key,
-                    source_topic=message.topic,
+                    topic=message.topic,
                     partition=message.partition,
                     offset=message.offset,
                 )

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from contract.dead_letters import dlq_max_ratio_field, dlq_window_field
 from contract.settings import KafkaSettings
 
 Precision = Literal["auto", "fp32", "bf16", "int8"]
@@ -93,18 +94,10 @@ class ClassifySettings(KafkaSettings):
             "default (one per core)."
         ),
     )
-    dlq_max_ratio: float = Field(
-        default=0.5,
-        gt=0,
-        le=1,
-        description=(
-            "Largest share of dead-lettered messages in the last `dlq_window` before the worker "
-            "stops, so that a bad deploy halts the pipeline instead of draining the topic."
-        ),
+    classify_dlq_max_ratio: float = dlq_max_ratio_field(
+        "classify", who="The worker", formerly="UGC_DLQ_MAX_RATIO"
     )
-    dlq_window: int = Field(
-        default=200, ge=1, description="Messages over which the dead-letter ratio is measured."
-    )
+    classify_dlq_window: int = dlq_window_field("classify", default=200, formerly="UGC_DLQ_WINDOW")
     session_timeout_s: float = Field(
         default=60.0,
         gt=0,

@@ -57,32 +57,31 @@ def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
     raw_topic = app.topic(RAW_TOPIC, key_type=bytes, value_type=bytes)
     scored_topic = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)
     dlq_topic = app.topic(DLQ_TOPIC, key_type=bytes, value_type=bytes)
-    dead_letter_budget = DeadLetterBudget(settings.dlq_max_ratio, window=settings.dlq_window)
+    dead_letter_budget = DeadLetterBudget(
+        settings.classify_dlq_max_ratio, window=settings.classify_dlq_window
+    )
     # Scoring runs in a thread so that the event loop keeps heartbeating to the group
     # coordinator while torch is busy; one thread, because batches are processed in order.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorer")
 
     async def process(events: Sequence[Any]) -> None:
         batch = decode_batch([_inbound(event.message) for event in events])
-        dead_letter_budget.record(total=len(events), poisoned=len(batch.dead_letters))
+        dead_letter_budget.record(total=len(events), poisoned=len(batch.rejected))
         loop = asyncio.get_running_loop()
         scored = await loop.run_in_executor(executor, score_posts, scorer, batch.posts)
         deliveries = [
             await scored_topic.send(key=post.post_id.encode(), value=encode(post), force=True)
             for post in scored
         ]
-        for dead in batch.dead_letters:
+        for message in batch.rejected:
+            dead = message.letter
             log.warning("dead-lettered offset %s/%s: %s", dead.partition, dead.offset, dead.reason)
             deliveries.append(
-                await dlq_topic.send(
-                    key=dead.key_b64.encode() if dead.key_b64 else None,
-                    value=encode(dead),
-                    force=True,
-                )
+                await dlq_topic.send(key=message.key, value=message.value, force=True)
             )
         # Wait for the broker to acknowledge every output before faust may commit the inputs.
         await asyncio.gather(*deliveries)
-        log.info("scored %d posts, dead-lettered %d", len(scored), len(batch.dead_letters))
+        log.info("scored %d posts, dead-lettered %d", len(scored), len(batch.rejected))
 
     @app.agent(raw_topic, concurrency=1, name="score_posts")
     async def score_raw_posts(stream: faust.StreamT[bytes]) -> None:

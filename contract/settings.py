@@ -1,7 +1,9 @@
 """Settings shared by every deployable: where the broker is and how topics are laid out.
 
 Each deployable (ingest, classify, curation API and sink) has its own ``Settings`` class that
-extends :class:`KafkaSettings`; all read ``UGC_*`` environment variables, loaded once at start.
+extends :class:`KafkaSettings` and, where it needs them, the settings of a lower layer declared
+once there (``database.settings``, ``listening.settings``); all read ``UGC_*`` environment
+variables, loaded once at start.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "dev-moderator-key", "secret"})
 
+#: What every environment variable of the pipeline starts with.
+ENV_PREFIX = "UGC_"
+
 
 class BaseUgcSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="UGC_", extra="ignore")
+    # validate_by_name: a setting that also answers to a deprecated variable has an alias, and
+    # code still passes it by its field name.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_by_name=True)
 
     env: Literal["development", "production"] = Field(
         default="development",

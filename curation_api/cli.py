@@ -53,8 +53,9 @@ def db_group() -> None:
 def db_upgrade_command(revision: str) -> None:
     """Create or migrate the tables in UGC_DATABASE_URL."""
     from database.migrate import upgrade
+    from database.settings import DatabaseSettings
 
-    settings = ApiSettings()
+    settings = DatabaseSettings()
     upgrade(settings.database_url, revision)
     click.echo(f"database at {_display_url(settings.database_url)} is at revision {revision}")
 

@@ -1,23 +1,22 @@
-"""Settings of the curation API and its sink, read once from ``UGC_*`` environment variables."""
+"""Settings of the curation API and its sink, read once from ``UGC_*`` environment variables.
+
+The database and the secrets file are declared by the layers that own them
+(:class:`~database.settings.DatabaseSettings`, :class:`~listening.settings.SecretsSettings`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
+from contract.dead_letters import dlq_max_ratio_field, dlq_window_field
 from contract.settings import KafkaSettings, refuse_placeholder
+from database.settings import DatabaseSettings
+from listening.settings import SecretsSettings
 
 
-class ApiSettings(KafkaSettings):
-    database_url: str = Field(
-        default="sqlite:///./ugc.db",
-        description=(
-            "SQLAlchemy URL of the database the API and the sink share: a SQLite file by default, "
-            "`postgresql+psycopg://user:password@host/db` in production."
-        ),
-    )
+class ApiSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
     # repr=False: the key must not end up in logs or tracebacks that print the settings.
     moderator_api_key: str = Field(
         default="dev-moderator-key",
@@ -25,13 +24,6 @@ class ApiSettings(KafkaSettings):
         description=(
             "Key moderators send as `X-API-Key` or `Authorization: Bearer`; "
             "`UGC_ENV=production` refuses the default."
-        ),
-    )
-    secrets_file: Path | None = Field(
-        default=None,
-        description=(
-            "JSON or TOML file (or a directory of files) with listening jobs' secrets per "
-            "credentials reference; `UGC_CRED_<REF>_<NAME>` variables win over it."
         ),
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the API listens on.")
@@ -67,25 +59,10 @@ class ApiSettings(KafkaSettings):
         ge=1,
         description="Kafka heartbeat interval of the sink (well under the session timeout).",
     )
-    sink_max_dead_letter_ratio: float = Field(
-        default=0.5,
-        gt=0,
-        le=1,
-        description=(
-            "The sink stops when more than this share of its recent messages went to the "
-            "dead-letter topic, so that a bad deploy halts the pipeline instead of draining it."
-        ),
+    sink_dlq_max_ratio: float = dlq_max_ratio_field(
+        "sink", who="The sink", formerly="UGC_SINK_MAX_DEAD_LETTER_RATIO"
     )
-
-    @field_validator("database_url")
-    @classmethod
-    def _psycopg_for_postgresql(cls, url: str) -> str:
-        # `postgresql://` (what most hosts hand out) would select psycopg2, which is not a
-        # dependency; psycopg 3 is.
-        for scheme in ("postgresql://", "postgres://"):
-            if url.startswith(scheme):
-                return "postgresql+psycopg://" + url.removeprefix(scheme)
-        return url
+    sink_dlq_window: int = dlq_window_field("sink", default=1000)
 
     @model_validator(mode="after")
     def _refuse_placeholder_key(self) -> Self:

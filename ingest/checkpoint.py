@@ -1,8 +1,11 @@
-"""Where each polling source remembers how far it got: one small JSON file per cursor.
+"""Named values kept in small JSON files, one per key, for what must outlive a process without a
+database: the ledgers connectors keep besides their positions (Instagram's hashtag budget,
+YouTube's quota, under ``UGC_STATE_DIR``), and the positions of a job run by a benchmark or a
+test. Listening jobs keep their positions in the database (:mod:`ingest.jobs.store`).
 
-A checkpoint is written atomically (a temporary file renamed over the old one), so a crash in
-the middle of a write leaves the previous checkpoint, never half a file. Sources write it only
-after the broker acknowledged the posts it covers.
+A value is written atomically (a temporary file renamed over the old one), so a crash in the
+middle of a write leaves the previous value, never half a file. A position is written only after
+the broker acknowledged the posts it covers.
 """
 
 from __future__ import annotations

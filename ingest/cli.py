@@ -1,8 +1,10 @@
 """``ingest``: the commands that bring posts into the raw topic (``ugc.posts.raw``).
 
-Both commands load :class:`IngestSettings` once (options override it), produce to the broker at
-``UGC_KAFKA_BOOTSTRAP_SERVERS``, and treat SIGINT/SIGTERM as a request to stop: the loop ends,
-the producer waits for the broker's acknowledgement, and the command exits 0.
+The listening-job commands live in :mod:`ingest.jobs.commands`. ``replay`` loads
+:class:`IngestSettings` once (options override it), produces to the broker at
+``UGC_KAFKA_BOOTSTRAP_SERVERS``, and treats SIGINT/SIGTERM as a request to stop: the loop ends,
+the producer waits for the broker's acknowledgement, and the command exits 0. ``mastodon`` is
+what is left of a removed command: it says what replaces it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from ingest.connectors.base import ConfigError
+from contract import normalize_hashtag
 from ingest.process import producer_for, stop_on_signals
 from ingest.producer import DeliveryFailed
 from ingest.settings import IngestSettings
-from ingest.sources.mastodon import MastodonSource
 from ingest.sources.replay import replay as replay_posts
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class _IngestGroup(click.Group):
 
 @click.group(name="ingest", cls=_IngestGroup)
 def ingest() -> None:
-    """Bring posts into the raw topic: run the listening jobs (`add`, `list`, `run`), replay a
-    file of posts, or follow Mastodon hashtags directly."""
+    """Bring posts into the raw topic: run the listening jobs (`add`, `list`, `run`), or replay
+    a file of posts."""
     _configure_logging()
 
 
@@ -101,53 +102,46 @@ def replay(path: Path | None, rate: float | None, no_retime: bool) -> None:
     )
 
 
-@ingest.command()
-@click.option(
-    "--base-url",
-    default=None,
-    help="Mastodon instance to poll.  [default: UGC_MASTODON_BASE_URL or https://mastodon.social]",
-)
-@click.option(
-    "--hashtag",
-    "hashtags",
-    multiple=True,
-    metavar="TAG",
-    help="Hashtag to follow, with or without '#'; repeat for several.  "
-    "[default: UGC_MASTODON_HASHTAGS, comma-separated]",
-)
-@click.option(
-    "--once",
-    is_flag=True,
-    help="Poll each hashtag once and exit, instead of every UGC_MASTODON_POLL_INTERVAL_S.",
-)
-def mastodon(base_url: str | None, hashtags: tuple[str, ...], once: bool) -> None:
-    """Follow hashtags on a Mastodon instance and produce their new posts to the raw topic.
+#: ``ugc ingest mastodon`` polled one instance with file checkpoints, outside the listening
+#: jobs; it was removed for the Mastodon listening job, which does the same and more.
+_MASTODON_REPLACEMENT = """\
+`ugc ingest mastodon` was removed: Mastodon hashtags are followed by a listening job now.
+Add the job once, then run the jobs worker (it runs every job in the database):
 
-    The first poll of a hashtag takes its newest page(s) (UGC_MASTODON_BACKFILL_PAGES); later
-    polls take only newer posts. After a restart it resumes from its checkpoint in
-    UGC_CHECKPOINT_DIR. Instances that require login need UGC_MASTODON_ACCESS_TOKEN.
+  ugc ingest add mastodon {tags} --option base_url={base_url}
+  ugc ingest run
+
+or, on one machine with nothing installed:
+
+  ugc up --mastodon {base_url} {tags}
+
+The old variables are not read: UGC_MASTODON_POLL_INTERVAL_S is `--interval` (default 60),
+UGC_MASTODON_PAGE_LIMIT and UGC_MASTODON_BACKFILL_PAGES are `--option page_limit=N` and
+`--option backfill_pages=N`, and an access token goes under a credentials reference
+(`--credentials REF` with UGC_CRED_<REF>_ACCESS_TOKEN set). The job keeps its position in the
+database, not in UGC_CHECKPOINT_DIR: its first poll takes the newest page again."""
+
+
+@ingest.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    short_help="Removed: prints the listening-job commands that replace it.",
+)
+@click.option("--base-url", default=None, help="The instance the old command polled.")
+@click.option("--hashtag", "hashtags", multiple=True, metavar="TAG", help="A followed hashtag.")
+@click.pass_context
+def mastodon(ctx: click.Context, base_url: str | None, hashtags: tuple[str, ...]) -> None:
+    """Removed: follow Mastodon hashtags with a listening job instead.
+
+    Prints the commands that replace this one (`ugc ingest add mastodon --hashtag TAG --option
+    base_url=URL`, then `ugc ingest run`; or `ugc up --mastodon URL --hashtag TAG`), filled in
+    with the --base-url and --hashtag given, and exits 2.
     """
-    settings = _load_settings(
-        mastodon_base_url=base_url, mastodon_hashtags=",".join(hashtags) or None
-    )
-    if not settings.mastodon_hashtag_list:
-        raise click.UsageError("no hashtag to follow: pass --hashtag or set UGC_MASTODON_HASHTAGS")
-    with stop_on_signals() as stop, producer_for(settings) as producer:
-        source = MastodonSource(settings, producer, stop=stop)
-        try:
-            if once:
-                source.poll_once()
-            else:
-                source.run(stop)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            source.close()
-    tags = ", ".join(f"#{tag}" for tag in source.tags)
+    tags = " ".join(f"--hashtag {normalize_hashtag(tag) or 'TAG'}" for tag in hashtags)
     click.echo(
-        f"mastodon: {source.produced_total} posts produced from {tags} "
-        f"on {settings.mastodon_base_url}"
+        _MASTODON_REPLACEMENT.format(tags=tags or "--hashtag TAG", base_url=base_url or "URL"),
+        err=True,
     )
+    ctx.exit(2)
 
 
 def _load_settings(**overrides: Any) -> IngestSettings:

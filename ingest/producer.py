@@ -7,7 +7,6 @@ far, and raises if any of them failed, so a checkpoint never runs ahead of the d
 
 from __future__ import annotations
 
-import base64
 import logging
 from types import TracebackType
 from typing import Any, Protocol
@@ -16,6 +15,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
 from contract import DLQ_TOPIC, RAW_TOPIC, DeadLetter, RawPost, encode
+from contract.dead_letters import DeadLetterMessage
 from contract.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ class PostProducer:
 
     def send_dead_letter(self, dead_letter: DeadLetter) -> None:
         """Queue a dead letter, keyed like the message it replaces so it lands beside it."""
-        key = base64.b64decode(dead_letter.key_b64) if dead_letter.key_b64 is not None else None
-        self._enqueue(DLQ_TOPIC, key, encode(dead_letter))
+        message = DeadLetterMessage.of(dead_letter)
+        self._enqueue(DLQ_TOPIC, message.key, message.value)
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until every message sent so far is acknowledged; raise :class:`DeliveryFailed`

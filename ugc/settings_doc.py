@@ -1,46 +1,117 @@
-"""``ugc settings``: every ``UGC_*`` environment variable, its default and what it does.
+"""``ugc settings``: every ``UGC_*`` environment variable, the commands that read it, its default
+and what it does.
 
-The README's settings table is this command's output; a test keeps the two in step.
+The README's settings table is this command's output; a test keeps the two in step, and another
+that every ``ugc`` command is in :func:`readers` or in :data:`READS_NO_SETTINGS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
-from contract.settings import KafkaSettings
+#: The commands that load no settings class of their own, and why.
+READS_NO_SETTINGS = {
+    "ugc up": "runs the other commands, passing its environment on",
+    "ugc settings": "prints this table",
+    "ugc ingest networks": "prints what the code knows of each network",
+    "ugc ingest mastodon": "removed; it only prints what replaces it",
+}
 
 
-def _deployables() -> list[tuple[str, type[BaseSettings]]]:
+def readers() -> list[tuple[str, type[BaseSettings]]]:
+    """Each command that loads settings, with the class it loads: the command reads (and
+    validates, at start) every setting of that class."""
     from classify.settings import ClassifySettings
+    from contract.settings import KafkaSettings
     from curation_api.settings import ApiSettings
+    from database.settings import DatabaseSettings
     from ingest.settings import IngestSettings
 
     return [
-        ("all processes", KafkaSettings),
-        ("ingest", IngestSettings),
-        ("classify", ClassifySettings),
-        ("curation API and sink", ApiSettings),
+        ("ugc api", ApiSettings),
+        ("ugc sink", ApiSettings),
+        ("ugc db upgrade", DatabaseSettings),
+        *((f"ugc ingest {name}", IngestSettings) for name in _INGEST_COMMANDS),
+        *((f"ugc classify {name}", ClassifySettings) for name in _CLASSIFY_COMMANDS),
+        ("ugc topics create", KafkaSettings),
     ]
 
 
+_INGEST_COMMANDS = ("add", "backfill", "list", "replay", "run")
+_CLASSIFY_COMMANDS = ("eval", "score", "train", "worker")
+
+
+def _table_order() -> list[type[BaseSettings]]:
+    # Settings shared by many commands first, then each deployable's own.
+    from classify.settings import ClassifySettings
+    from contract.settings import KafkaSettings
+    from curation_api.settings import ApiSettings
+    from database.settings import DatabaseSettings
+    from ingest.settings import IngestSettings
+    from listening.settings import SecretsSettings
+
+    return [
+        KafkaSettings,
+        DatabaseSettings,
+        SecretsSettings,
+        IngestSettings,
+        ClassifySettings,
+        ApiSettings,
+    ]
+
+
+def variables(prefix: str, name: str, field: FieldInfo) -> list[str]:
+    """The environment variables of a setting: the one to use, then deprecated ones still read."""
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [choice.upper() for choice in alias.choices if isinstance(choice, str)]
+    if isinstance(alias, str):
+        return [alias.upper()]
+    return [f"{prefix}{name}".upper()]
+
+
 def settings_table() -> str:
-    """A Markdown table of every setting, each listed once, under the first process using it."""
-    rows = ["| variable | used by | default | meaning |", "|---|---|---|---|"]
+    """A Markdown table of every setting, each listed once, with every command that reads it."""
+    commands = readers()
+    rows = ["| variable | read by | default | meaning |", "|---|---|---|---|"]
     seen: set[str] = set()
-    for used_by, settings_class in _deployables():
+    for settings_class in _table_order():
         prefix = str(settings_class.model_config.get("env_prefix", ""))
         for name, field in settings_class.model_fields.items():
             if name in seen:
                 continue
             seen.add(name)
+            variable, *deprecated = variables(prefix, name, field)
+            read_by = _command_list(c for c, cls in commands if name in cls.model_fields)
             default = field.get_default(call_default_factory=True)
             shown = "" if default in (None, "") else f"`{default}`"
-            description = (field.description or "").replace("|", "\\|")
-            rows.append(f"| `{prefix}{name.upper()}` | {used_by} | {shown} | {description} |")
+            description = field.description or ""
+            if deprecated:
+                names = ", ".join(f"`{old}`" for old in deprecated)
+                description += f" Deprecated name, still read: {names}."
+            cells = (f"`{variable}`", read_by, shown, description)
+            rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
+
+
+def _command_list(commands: Iterable[str]) -> str:
+    """```ugc api`, `ugc ingest add|run```: the subcommands of one group share an entry."""
+    groups: dict[str, list[str]] = {}
+    for command in commands:
+        *parent, leaf = command.split()
+        if len(parent) > 1:
+            groups.setdefault(" ".join(parent), []).append(leaf)
+        else:
+            groups[command] = []
+    return ", ".join(
+        f"`{name} {'|'.join(leaves)}`" if leaves else f"`{name}`" for name, leaves in groups.items()
+    )
 
 
 START_MARK = "<!-- settings-table:start -->"
@@ -65,7 +136,7 @@ def with_settings_table(document: str) -> str:
     help="Rewrite the settings table inside this Markdown file (e.g. README.md).",
 )
 def settings_command(document: Path | None) -> None:
-    """Print every UGC_* setting as a Markdown table."""
+    """Print every UGC_* setting, and the commands that read it, as a Markdown table."""
     if document is None:
         click.echo(settings_table())
         return

@@ -116,7 +116,7 @@ UP_PARTITIONS = 4
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(".ugc"),
     show_default=True,
-    help="Where the SQLite database, logs and checkpoints go.",
+    help="Where the SQLite database (with the listening jobs' positions) and logs go.",
 )
 def up_command(
     network: str | None,
@@ -219,7 +219,6 @@ class Supervisor:
             "UGC_DATABASE_URL": database_url,
             "UGC_MODERATOR_API_KEY": opts.api_key,
             "UGC_API_PORT": str(opts.port),
-            "UGC_CHECKPOINT_DIR": str(opts.data_dir / "checkpoints"),
             # One machine, one member per group: short group timeouts make restarts quick.
             "UGC_SINK_SESSION_TIMEOUT_MS": "6000",
             "UGC_SINK_HEARTBEAT_INTERVAL_MS": "1000",

@@ -20,11 +20,10 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, PoisonMessage, ScoredPost, decode
-from contract import encode as encode_message
-from contract.dead_letters import DeadLetterBudget
+from contract import DLQ_TOPIC, SCORED_TOPIC, PoisonMessage, ScoredPost, decode
+from contract.dead_letters import DeadLetterBudget, dead_letter_for
 from curation_api.settings import ApiSettings
-from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, DEAD_LETTER_WINDOW, is_transient
+from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, is_transient
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
 from database.engine import create_db_engine, create_session_factory
 
@@ -132,23 +131,21 @@ class ScoredPostSink:
             upsert_scored_posts(session, posts)
 
     def _dead_letter(self, poison: list[Poison]) -> None:
-        futures = [
-            self.producer.send(
-                DLQ_TOPIC,
-                key=record.key,
-                value=encode_message(
-                    DeadLetter.for_message(
-                        reason=reason,
-                        stage=STAGE,
-                        original=record.value or b"",
-                        key=record.key,
-                        source_topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                    )
-                ),
+        messages = [
+            dead_letter_for(
+                record.value,
+                record.key,
+                reason=reason,
+                stage=STAGE,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
             )
             for record, reason in poison
+        ]
+        futures = [
+            self.producer.send(DLQ_TOPIC, key=message.key, value=message.value)
+            for message in messages
         ]
         self.producer.flush(timeout=PRODUCE_TIMEOUT_S)
         for future in futures:
@@ -241,9 +238,9 @@ def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
         sessions=create_session_factory(engine),
         stop_event=stop_event,
         budget=DeadLetterBudget(
-            settings.sink_max_dead_letter_ratio,
-            window=DEAD_LETTER_WINDOW,
-            min_sample=DEAD_LETTER_MIN_SAMPLE,
+            settings.sink_dlq_max_ratio,
+            window=settings.sink_dlq_window,
+            min_sample=min(DEAD_LETTER_MIN_SAMPLE, settings.sink_dlq_window),
         ),
         poll_timeout_ms=settings.sink_poll_timeout_ms,
         batch_size=settings.sink_batch_size,

@@ -7,7 +7,8 @@ from kafka.errors import KafkaError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-DEAD_LETTER_WINDOW = 1000
+#: The sink judges its dead-letter ratio from this many messages on (or a whole window, if that
+#: is smaller) rather than only once a window is full, so a bad deploy is stopped early.
 DEAD_LETTER_MIN_SAMPLE = 100
 
 

@@ -2,7 +2,7 @@
 
 Run programmatically by :mod:`database.migrate` (the URL arrives as a config attribute) or
 by the ``alembic`` command with ``-c database/migrations/alembic.ini`` when writing a new
-revision (the URL then comes from the API settings, i.e. ``UGC_DATABASE_URL``).
+revision (the URL then comes from the database's own settings, i.e. ``UGC_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 import database.models  # noqa: F401  (registers the tables on Base.metadata)
 from database.engine import Base, create_db_engine
+from database.settings import DatabaseSettings
 
 config = context.config
 target_metadata = Base.metadata
@@ -21,9 +22,7 @@ def _database_url() -> str:
     url = config.attributes.get("database_url")
     if url:
         return str(url)
-    from curation_api.settings import ApiSettings
-
-    return ApiSettings().database_url
+    return DatabaseSettings().database_url
 
 
 def _configure(connection: Connection) -> None:

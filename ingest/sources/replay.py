@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from contract import DeadLetter, PoisonMessage, RawPost, decode, utcnow
+from contract import PoisonMessage, RawPost, decode, utcnow
+from contract.dead_letters import dead_letter_for
 from ingest.producer import PostSink
 
 STAGE = "ingest.replay"
@@ -98,7 +99,7 @@ def replay(
         except PoisonMessage as exc:
             reason = f"{path.name} line {line_no}: {exc.reason}"
             producer.send_dead_letter(
-                DeadLetter.for_message(reason=reason, stage=STAGE, original=line)
+                dead_letter_for(line, None, reason=reason, stage=STAGE).letter
             )
             stats.dead_lettered += 1
             continue

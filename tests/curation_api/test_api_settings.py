@@ -46,3 +46,24 @@ def test_the_moderator_key_stays_out_of_repr() -> None:
 def test_a_plain_postgresql_url_uses_psycopg_3(scheme: str) -> None:
     settings = ApiSettings(database_url=f"{scheme}://ugc:pw@db:5432/ugc")
     assert settings.database_url == "postgresql+psycopg://ugc:pw@db:5432/ugc"
+
+
+def test_the_sink_dead_letter_cap_reads_its_new_names_and_the_deprecated_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UGC_SINK_MAX_DEAD_LETTER_RATIO", "0.2")
+    assert ApiSettings().sink_dlq_max_ratio == 0.2
+
+    monkeypatch.setenv("UGC_SINK_DLQ_MAX_RATIO", "0.3")
+    monkeypatch.setenv("UGC_SINK_DLQ_WINDOW", "400")
+    settings = ApiSettings()
+    assert (settings.sink_dlq_max_ratio, settings.sink_dlq_window) == (0.3, 400)
+
+
+def test_the_sink_dead_letter_cap_defaults_to_half_of_the_last_thousand_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("UGC_SINK_DLQ_MAX_RATIO", "UGC_SINK_MAX_DEAD_LETTER_RATIO", "UGC_SINK_DLQ_WINDOW"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ApiSettings()
+    assert (settings.sink_dlq_max_ratio, settings.sink_dlq_window) == (0.5, 1000)

@@ -40,6 +40,20 @@ def test_db_upgrade_hides_the_database_password(
     assert result.exit_code == 0 and "hunter2" not in result.output
 
 
+def test_db_upgrade_reads_only_the_database_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Production refuses the placeholder moderator key, but migrating needs no key at all.
+    monkeypatch.setattr("database.migrate.upgrade", lambda url, revision: None)
+    monkeypatch.setenv("UGC_ENV", "production")
+    monkeypatch.delenv("UGC_MODERATOR_API_KEY", raising=False)
+    monkeypatch.setenv("UGC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    result = CliRunner().invoke(db_group, ["upgrade"])
+
+    assert result.exit_code == 0, result.output
+
+
 def test_api_serves_on_the_host_and_port_given(monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[ApiSettings] = []
     monkeypatch.setattr("curation_api.app.serve", served.append)

@@ -90,7 +90,7 @@ def sink_settings(database_url: str, broker: str) -> ApiSettings:
         sink_heartbeat_interval_ms=1000,
         sink_poll_timeout_ms=200,
         # Other tests share the topic and may leave garbage in it: never trip the cap here.
-        sink_max_dead_letter_ratio=1.0,
+        sink_dlq_max_ratio=1.0,
     )
 
 

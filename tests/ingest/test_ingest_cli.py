@@ -1,4 +1,5 @@
-"""The ``ingest`` commands: help, options over settings, the broker, and stopping on a signal."""
+"""The ``ingest`` commands: help, options over settings, the broker, stopping on a signal, and
+what replaced a removed command."""
 
 from __future__ import annotations
 
@@ -12,11 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from contract import RawPost, encode
-from ingest.checkpoint import CheckpointStore
 from ingest.cli import ingest
-from ingest.sources import mastodon as mastodon_module
 from tests.conftest import wait_until
-from tests.ingest.fake_mastodon import FakeMastodon
 
 
 def write_posts(path: Path, count: int, *, bad_lines: int = 0) -> Path:
@@ -46,7 +44,6 @@ def write_posts(path: Path, count: int, *, bad_lines: int = 0) -> Path:
     [
         ([], ["replay", "mastodon"]),
         (["replay"], ["--file", "--rate", "--no-retime", "dead-letter"]),
-        (["mastodon"], ["--base-url", "--hashtag", "--once", "UGC_MASTODON_ACCESS_TOKEN"]),
     ],
 )
 def test_every_command_explains_itself(command: list[str], mentions: list[str]) -> None:
@@ -57,11 +54,27 @@ def test_every_command_explains_itself(command: list[str], mentions: list[str]) 
         assert mention in result.output
 
 
-def test_mastodon_without_a_hashtag_is_a_usage_error() -> None:
-    result = CliRunner().invoke(ingest, ["mastodon", "--once"], env={"UGC_MASTODON_HASHTAGS": ""})
+def test_the_removed_mastodon_command_prints_the_listening_job_that_replaces_it() -> None:
+    result = CliRunner().invoke(
+        ingest,
+        ["mastodon", "--base-url", "https://social.example", "--hashtag", "#Brand", "--once"],
+    )
 
     assert result.exit_code == 2
-    assert "no hashtag" in result.output
+    assert "`ugc ingest mastodon` was removed" in result.output
+    assert (
+        "ugc ingest add mastodon --hashtag brand --option base_url=https://social.example\n"
+        "  ugc ingest run\n"
+    ) in result.output
+    assert "ugc up --mastodon https://social.example --hashtag brand\n" in result.output
+
+
+def test_the_removed_mastodon_command_without_options_names_what_to_fill_in() -> None:
+    result = CliRunner().invoke(ingest, ["mastodon"])
+
+    assert result.exit_code == 2
+    assert "ugc ingest add mastodon --hashtag TAG --option base_url=URL" in result.output
+    assert "ugc up --mastodon URL --hashtag TAG" in result.output
 
 
 @pytest.mark.broker
@@ -76,48 +89,6 @@ def test_replay_sends_the_file_and_prints_one_summary_line(broker: str, tmp_path
 
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"replay: 3 posts sent, 1 dead-lettered from {path}"
-
-
-@pytest.mark.broker
-def test_mastodon_once_polls_the_followed_hashtags_and_checkpoints(
-    broker: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = FakeMastodon(now=lambda: datetime.now(UTC))
-    server.post_many(2, tags=["brand"])
-    server.post_many(1, tags=["other"])
-    monkeypatch.setattr(mastodon_module, "make_client", lambda settings: server.client())
-
-    result = CliRunner().invoke(
-        ingest,
-        ["mastodon", "--base-url", server.base_url, "--hashtag", "#Brand", "--once"],
-        env={
-            "UGC_KAFKA_BOOTSTRAP_SERVERS": broker,
-            "UGC_CHECKPOINT_DIR": str(tmp_path),
-            "UGC_MASTODON_HASHTAGS": "ignored-because-overridden",
-        },
-    )
-
-    assert result.exit_code == 0, result.output
-    assert "mastodon: 2 posts produced from #brand" in result.output
-    assert CheckpointStore(tmp_path).load(("mastodon", "social.example", "brand")) is not None
-
-
-@pytest.mark.broker
-def test_mastodon_configuration_error_exits_with_the_instance_answer(
-    broker: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = FakeMastodon(now=lambda: datetime.now(UTC))
-    server.not_found_next()
-    monkeypatch.setattr(mastodon_module, "make_client", lambda settings: server.client())
-
-    result = CliRunner().invoke(
-        ingest,
-        ["mastodon", "--hashtag", "brand"],
-        env={"UGC_KAFKA_BOOTSTRAP_SERVERS": broker, "UGC_CHECKPOINT_DIR": str(tmp_path)},
-    )
-
-    assert result.exit_code == 1
-    assert "Record not found" in result.output
 
 
 @pytest.mark.broker

@@ -30,7 +30,7 @@ from bench.ingest_corpus import FOLLOWED
 from contract import DeadLetter, RawPost
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import JobSpec
-from ingest.connectors.bluesky_jetstream import BlueskyStreamConnector
+from ingest.connectors.bluesky import BlueskyStreamConnector
 from ingest.connectors.registry import polling_connector
 from ingest.connectors.runner import PollingRunner
 from ingest.connectors.stream_runner import StreamRunner
@@ -153,8 +153,11 @@ def record_polling(
 
     rounds: list[Round] = []
     produced = published = 0
-    with tempfile.TemporaryDirectory(prefix="ugc-bench-record-") as tmp:
-        runner = _runner(job, recorder, clock, NullSink(), Path(tmp))
+    with (
+        tempfile.TemporaryDirectory(prefix="ugc-bench-record-") as tmp,
+        _client(recorder) as client,
+    ):
+        runner = _runner(job, client, clock, NullSink(), Path(tmp))
         while published < posts:
             count = min(batch, posts - published)
             publish(count)
@@ -200,15 +203,16 @@ def _replay_polling(recording: PollingRecording, sink: PostSink, tmp: Path) -> t
         return httpx.Response(expected.status, headers=expected.headers, content=expected.body)
 
     clock = FakeClock(recording.rounds[0].at)
-    runner = _runner(recording.job, answer, clock, sink, tmp)
     elapsed, produced = 0.0, 0
-    for poll in recording.rounds:
-        script.extend(poll.exchanges)
-        clock.current = poll.at
-        started = time.perf_counter()
-        produced += runner.poll_once()
-        elapsed += time.perf_counter() - started
-    runner.connector.close()
+    with _client(answer) as client:
+        runner = _runner(recording.job, client, clock, sink, tmp)
+        for poll in recording.rounds:
+            script.extend(poll.exchanges)
+            clock.current = poll.at
+            started = time.perf_counter()
+            produced += runner.poll_once()
+            elapsed += time.perf_counter() - started
+        runner.connector.close()
     if script or produced != recording.posts:
         raise ReplayDiverged(f"{recording.name}: {produced} posts, {len(script)} answers unused")
     return elapsed, produced
@@ -221,7 +225,7 @@ class _FrameConnection:
         self._frames = iter(frames)
         self._stop = stop
 
-    def recv(self, timeout: float | None = None) -> str:
+    def recv(self, timeout: float | None = None) -> str:  # noqa: ARG002 (websockets' signature)
         frame = next(self._frames, None)
         if frame is None:
             self._stop.set()  # everything recorded was consumed: the runner drains and returns
@@ -248,13 +252,18 @@ def _replay_stream(recording: StreamRecording, sink: PostSink, tmp: Path) -> tup
     return elapsed, runner.produced_total
 
 
+def _client(handler: Handler) -> httpx.Client:
+    """A client whose requests ``handler`` answers; the caller closes it (connectors close only
+    clients they made)."""
+    return httpx.Client(transport=httpx.MockTransport(handler))
+
+
 def _runner(
-    job: JobSpec, handler: Handler, clock: FakeClock, sink: PostSink, tmp: Path
+    job: JobSpec, client: httpx.Client, clock: FakeClock, sink: PostSink, tmp: Path
 ) -> PollingRunner:
-    """The production runner and connector for ``job``, over ``handler`` and ``clock``."""
+    """The production runner and connector for ``job``, over ``client`` and ``clock``."""
     if "state_dir" in job.options:  # quota ledgers and hashtag budgets start fresh every run
         job = dataclasses.replace(job, options={**job.options, "state_dir": str(tmp / "state")})
-    client = httpx.Client(transport=httpx.MockTransport(handler))
     connector = polling_connector(
         job, client=client, now=clock.now, sleep=clock.sleep, jitter=lambda: 1.0
     )

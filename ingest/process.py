@@ -51,7 +51,7 @@ def stop_on_signals() -> Iterator[threading.Event]:
         yield stop  # signal handlers can only be installed from the main thread
         return
 
-    def request_stop(signum: int, frame: FrameType | None) -> None:
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("%s: stopping once the posts in flight are acknowledged", signal.strsignal(signum))
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest.mock import patch
 
 from database.models import ListeningMode
 
@@ -230,12 +231,6 @@ def describe(name: str, mode: str | None = None) -> Description:
 @contextmanager
 def register(entry: Network) -> Iterator[Network]:
     """Make ``entry`` a known network while the block runs (tests add fake networks)."""
-    previous = _NETWORKS.get(entry.name)
-    _NETWORKS[entry.name] = entry
-    try:
+    # patch.dict puts the table back as it was, whatever the block added or replaced.
+    with patch.dict(_NETWORKS, {entry.name: entry}):
         yield entry
-    finally:
-        if previous is None:
-            _NETWORKS.pop(entry.name, None)
-        else:
-            _NETWORKS[entry.name] = previous

@@ -40,7 +40,7 @@ def service_missing(what: str) -> None:
 
 
 def wait_until(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     *,
     timeout: float = 30.0,
     interval: float = 0.1,

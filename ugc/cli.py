@@ -11,6 +11,7 @@ import logging
 import os
 
 import click
+from typing_extensions import override
 
 _SUBCOMMANDS = {
     "up": ("ugc.up", "up_command"),
@@ -36,9 +37,11 @@ _HELP = {
 
 
 class LazyGroup(click.Group):
+    @override
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_SUBCOMMANDS)
 
+    @override
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = _SUBCOMMANDS.get(cmd_name)
         if target is None:
@@ -49,6 +52,7 @@ class LazyGroup(click.Group):
             raise TypeError(f"{module_name}.{attribute} is not a click command")
         return command
 
+    @override
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Help text comes from a table so that listing commands imports none of them.
         with formatter.section("Commands"):

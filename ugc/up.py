@@ -366,7 +366,7 @@ class Supervisor:
     def _say(self, text: str) -> None:
         self.console.say("up", text)
 
-    def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+    def _request_stop(self, _signum: int, _frame: FrameType | None) -> None:
         if self.stop_requested.is_set():
             return
         self.console.say("up", "stopping (this drains and commits; Ctrl-C again is ignored)…")

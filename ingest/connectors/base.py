@@ -23,7 +23,6 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from contract import RawPost
@@ -88,11 +87,6 @@ class FetchResult:
     items: Sequence[Any]
     position: str | None
     more: bool = False
-
-
-#: Where connectors keep what must outlive a job's positions (Instagram's hashtag ledger,
-#: YouTube's quota ledger) when the job's ``state_dir`` option does not say.
-DEFAULT_STATE_DIR = Path(".ugc/state")
 
 
 @dataclass(frozen=True)

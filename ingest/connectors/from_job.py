@@ -1,40 +1,29 @@
-"""What every connector's ``from_job`` does the same way: wire the HTTP client and the clock,
-read the job's credentials and options, and refuse what cannot work before any request is sent.
+"""What every connector's ``from_job`` does the same way: wire the HTTP client and the clock.
 
 ``from_job(job, **hooks)`` takes the same keywords for every network (:class:`Hooks`): tests
 pass a client over a fake server's ``httpx.MockTransport`` and a fake clock's ``now``/``sleep``;
 the worker passes a ``sleep`` that a stop cuts short. :class:`Wiring` holds them with their
-defaults, in one place.
+defaults, in one place, and makes the one rule for closing: a connector closes only a client it
+made (:class:`ApiConnector`), never one passed in, which its caller may still be using.
 
-The option readers raise :class:`~ingest.connectors.base.ConfigError` naming the option (or the
-credential, never its value), with the network's name first, so that a failing job says what a
-person has to change. An option left out, ``None`` or ``""`` takes its default.
+The job's options and credentials are read with :mod:`ingest.connectors.options`.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, TypedDict, TypeVar
+from typing import TypedDict
 
 import httpx
 
 from contract import utcnow
-from ingest.connectors.base import DEFAULT_STATE_DIR, ConfigError, JobSpec
-from ingest.connectors.http import (
-    ApiClient,
-    Classifier,
-    ErrorReader,
-    RateLimitReader,
-    json_error_message,
-    no_rate_limit,
-)
-
-N = TypeVar("N", int, float)
+from ingest.connectors.base import Budget
+from ingest.connectors.http import ApiClient, Classifier, ErrorReader, json_error_message
+from ingest.connectors.rate_limit import RateLimitReader, no_rate_limit
 
 
 class Hooks(TypedDict, total=False):
@@ -49,20 +38,12 @@ class Hooks(TypedDict, total=False):
 @dataclass(frozen=True)
 class Wiring:
     """:class:`Hooks` with their defaults: ``client`` is the caller's to close when given; a
-    connector makes its own otherwise (:attr:`owns_client`)."""
+    connector makes its own otherwise, and closes only that one."""
 
     client: httpx.Client | None = None
     now: Callable[[], datetime] = utcnow
     sleep: Callable[[float], object] = time.sleep
     jitter: Callable[[], float] = random.random
-
-    @property
-    def owns_client(self) -> bool:
-        return self.client is None
-
-    def http_client(self, make: Callable[[], httpx.Client]) -> httpx.Client:
-        """The caller's client, or a new one from ``make``."""
-        return self.client if self.client is not None else make()
 
     def api(
         self,
@@ -74,9 +55,11 @@ class Wiring:
         classify: Classifier | None = None,
         max_rate_limit_wait_s: float = 900.0,
     ) -> ApiClient:
-        """An :class:`ApiClient` over :meth:`http_client`, on this clock."""
+        """An :class:`ApiClient` on this clock, over the caller's client or, when none was
+        given, a new one from ``make_client`` that :meth:`ApiClient.close` will close."""
         return ApiClient(
-            self.http_client(make_client),
+            make_client() if self.client is None else self.client,
+            owns_client=self.client is None,
             network=network,
             rate_limit=rate_limit,
             error_message=error_message,
@@ -88,106 +71,21 @@ class Wiring:
         )
 
 
-def required_credential(job: JobSpec, name: str) -> str:
-    """The secret ``name`` of the job, stripped; :class:`ConfigError` naming it when absent."""
-    value = optional_credential(job, name)
-    if value is None:
-        raise ConfigError(f"{job.network} job {job.job_id}: the credential '{name}' is missing")
-    return value
+class ApiConnector:
+    """What a connector over one :class:`ApiClient` does the same way: it is named after the
+    client's network, its budget is what the newest answer's rate-limit headers said, and it
+    closes the HTTP client only if it made it."""
 
+    network: str
 
-def optional_credential(job: JobSpec, name: str) -> str | None:
-    """The secret ``name`` of the job, stripped, or ``None`` when absent or blank."""
-    return (job.credentials.get(name) or "").strip() or None
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+        self.network = api.network
 
+    def budget(self) -> Budget | None:
+        """What the newest answer's rate-limit headers said (``None`` until one said)."""
+        return self._api.rate_limit_budget()
 
-def _given(job: JobSpec, name: str) -> Any:
-    value = job.options.get(name)
-    return None if value is None or value == "" else value
-
-
-def text_option(job: JobSpec, name: str, default: str) -> str:
-    """A free-form option (a URL, an id, a user agent)."""
-    value = _given(job, name)
-    return default if value is None else str(value)
-
-
-def url_option(
-    job: JobSpec, name: str, default: str, *, schemes: Collection[str] = ("http", "https")
-) -> str:
-    """A URL option, refused unless it has a host and one of ``schemes``."""
-    url = text_option(job, name, default)
-    try:
-        parsed: httpx.URL | None = httpx.URL(url)
-    except httpx.InvalidURL:
-        parsed = None
-    if parsed is None or parsed.scheme not in schemes or not parsed.host:
-        allowed = " or ".join(f"{s}://" for s in schemes)
-        raise ConfigError(
-            f"{job.network}: option {name} must be a URL starting with {allowed}, not {url!r}"
-        )
-    return url
-
-
-def int_option(
-    job: JobSpec, name: str, default: int, *, low: int = 1, high: int | None = None
-) -> int:
-    """A whole number from ``low`` to ``high`` (text such as ``"20"`` is accepted)."""
-    bounds = f"{low} to {high}" if high is not None else f"at least {low}"
-    return _number(
-        job,
-        name,
-        default,
-        int,
-        lambda n: n >= low and (high is None or n <= high),
-        f"{bounds} (a whole number)",
-    )
-
-
-def seconds_option(job: JobSpec, name: str, default: float) -> float:
-    """A positive number of seconds (text such as ``"900"`` is accepted)."""
-    return _number(job, name, default, float, lambda s: s > 0, "a positive number")
-
-
-def _number(
-    job: JobSpec,
-    name: str,
-    default: N,
-    convert: Callable[[Any], N],
-    fits: Callable[[N], bool],
-    expected: str,
-) -> N:
-    value = _given(job, name)
-    if value is None:
-        return default
-    try:
-        number: N | None = convert(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not fits(number):
-        raise ConfigError(f"{job.network}: option {name} must be {expected}, got {value!r}")
-    return number
-
-
-def choice_option(job: JobSpec, name: str, choices: tuple[str, ...], default: str) -> str:
-    """One of ``choices``."""
-    value = text_option(job, name, default)
-    if value not in choices:
-        raise ConfigError(
-            f"{job.network}: option {name} must be {' or '.join(choices)}, got {value!r}"
-        )
-    return value
-
-
-def flag_option(job: JobSpec, name: str, default: bool) -> bool:
-    """A yes/no option: ``false``, ``0`` and ``no`` (any case) say no, anything else yes."""
-    value = _given(job, name)
-    if value is None:
-        return default
-    return str(value).lower() not in {"false", "0", "no"}
-
-
-def state_dir_option(job: JobSpec) -> Path:
-    """The job's ``state_dir`` option: the worker and ``ugc ingest backfill`` set it to
-    ``UGC_STATE_DIR`` when the job does not."""
-    return Path(text_option(job, "state_dir", str(DEFAULT_STATE_DIR)))
+    def close(self) -> None:
+        """Close the HTTP client if :meth:`Wiring.api` made it; a client passed in stays open."""
+        self._api.close()

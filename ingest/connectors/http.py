@@ -1,8 +1,8 @@
 """HTTP manners shared by every connector: rate limits, retries with backoff, readable errors.
 
 :class:`ApiClient` wraps one ``httpx.Client`` for one network. Each network supplies how to read
-its rate-limit headers (:data:`RateLimitReader`) and where its error message lives
-(:data:`ErrorReader`); the client does the same thing for all of them:
+its rate-limit headers (:data:`~ingest.connectors.rate_limit.RateLimitReader`) and where its
+error message lives (:data:`ErrorReader`); the client does the same thing for all of them:
 
 - before a request, if the last answer said the budget is spent, wait for the reset
   (``Retry-After`` wins; a reset hours away is capped: a clock problem is not a reason to sleep);
@@ -22,9 +22,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Final, Literal
 
 import httpx
@@ -38,6 +36,7 @@ from ingest.connectors.base import (
     MalformedResponse,
     Unavailable,
 )
+from ingest.connectors.rate_limit import RateLimit, RateLimitReader, no_rate_limit, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +44,6 @@ USER_AGENT = "ugc-pipeline/0.1 (hashtag listening)"
 
 RETRY: Final = "retry"
 Verdict = ConnectorError | Literal["retry"] | None
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """What one answer's headers say about the rate limit (``None`` where it says nothing)."""
-
-    remaining: float | None = None
-    limit: float | None = None
-    resets_at: datetime | None = None
 
 
 def http_client(
@@ -69,60 +59,13 @@ def http_client(
     )
 
 
-RateLimitReader = Callable[[httpx.Response, datetime], RateLimit]
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header of a bearer token (OAuth 2, as every network here uses)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
 ErrorReader = Callable[[httpx.Response], str | None]
 Classifier = Callable[[httpx.Response], Verdict]
-
-
-def no_rate_limit(response: httpx.Response, now: datetime) -> RateLimit:
-    """For networks whose answers carry no rate-limit headers."""
-    return RateLimit()
-
-
-def header_number(response: httpx.Response, name: str) -> float | None:
-    """A numeric header, or ``None`` when absent or not a number."""
-    value = response.headers.get(name, "").strip()
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
-def epoch_reset(value: float | None) -> datetime | None:
-    """A reset given as Unix seconds (X)."""
-    return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
-
-
-def seconds_reset(value: float | None, now: datetime) -> datetime | None:
-    """A reset given as seconds from now (Reddit, the IETF ``RateLimit-Reset`` draft)."""
-    return now + timedelta(seconds=value) if value is not None else None
-
-
-def iso_reset(value: str | None) -> datetime | None:
-    """A reset given as an ISO 8601 timestamp (Mastodon); a naive one is taken as UTC."""
-    if not value:
-        return None
-    try:
-        reset = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return reset if reset.tzinfo is not None else reset.replace(tzinfo=UTC)
-
-
-def retry_after(response: httpx.Response, now: datetime) -> datetime | None:
-    """``Retry-After`` as seconds or as an HTTP date."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return now + timedelta(seconds=float(value))
-    except ValueError:
-        pass
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
@@ -162,7 +105,9 @@ class ApiClient:
 
     ``now``, ``sleep`` and ``jitter`` are injectable so that tests exercise rate limits and
     backoff without waiting; ``sleep`` should return early (raising) when the job is stopped.
-    ``last_rate_limit`` is what the newest answer said, for the job's health.
+    ``last_rate_limit`` is what the newest answer said, for the job's health. ``owns_client``
+    says whether :meth:`close` closes ``client``: only a client the connector made is closed,
+    never one passed in (its caller may still use it).
     """
 
     def __init__(
@@ -180,8 +125,10 @@ class ApiClient:
         backoff_base_s: float = 1.0,
         backoff_cap_s: float = 60.0,
         max_rate_limit_wait_s: float = 900.0,
+        owns_client: bool = False,
     ) -> None:
         self.client = client
+        self.owns_client = owns_client
         self.network = network
         self._rate_limit = rate_limit
         self._error_message = error_message
@@ -196,6 +143,11 @@ class ApiClient:
         self._not_before: datetime | None = None
         self.last_rate_limit = RateLimit()
         self.current_backoff_s = 0.0
+
+    def close(self) -> None:
+        """Close the HTTP client if it is the connector's own (see :attr:`owns_client`)."""
+        if self.owns_client:
+            self.client.close()
 
     def rate_limit_budget(self) -> Budget | None:
         """What the newest answer's rate-limit headers said, for the job's health (``None``
@@ -249,16 +201,9 @@ class ApiClient:
                 if response.is_success and verdict is None:
                     self.current_backoff_s = 0.0
                     return response
-                status = response.status_code
-                message = self._error_message(response)
-                if verdict == RETRY or status in (408, 429) or status >= 500:
-                    problem = f"HTTP {status}" + (f": {message}" if message else "")
-                    if status == 429 and self._not_before is not None:
-                        delay = 0.0  # _respect_rate_limit waits until the reset instead
-                elif status in (401, 403):
-                    raise AuthFailed(self._explain(method, url, response, message), status=status)
-                else:
-                    raise ConfigError(self._explain(method, url, response, message))
+                problem = self._retryable_problem(method, url, response, verdict)
+                if response.status_code == 429 and self._not_before is not None:
+                    delay = 0.0  # _respect_rate_limit waits until the reset instead
             if attempt < self._max_attempts:
                 log.warning(
                     "%s: %s %s: %s; retry %d of %d",
@@ -275,6 +220,19 @@ class ApiClient:
         raise Unavailable(
             f"{self.network}: {method} {_path(url)}: {problem} ({self._max_attempts} attempts)"
         )
+
+    def _retryable_problem(
+        self, method: str, url: str, response: httpx.Response, verdict: object
+    ) -> str:
+        """What a failed answer says, when trying again may help (408, 429, 5xx, or the
+        network's own verdict); :class:`AuthFailed` or :class:`ConfigError` when it cannot."""
+        status = response.status_code
+        message = self._error_message(response)
+        if verdict == RETRY or status in (408, 429) or status >= 500:
+            return f"HTTP {status}" + (f": {message}" if message else "")
+        if status in (401, 403):
+            raise AuthFailed(self._explain(method, url, response, message), status=status)
+        raise ConfigError(self._explain(method, url, response, message))
 
     def _backoff(self, attempt: int) -> float:
         """Exponential, capped, with jitter so that many clients do not retry in lockstep."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from contract import PoisonMessage, summarize_validation_error
+from contract import PoisonMessage, normalize_hashtag, summarize_validation_error
+from ingest.connectors.base import ConfigError
+
+
+class WireModel(BaseModel):
+    """A network's item as its API documents it, only the fields the contract needs: anything
+    else is ignored, so that a newer API adding fields changes nothing."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 @contextmanager
@@ -21,7 +30,18 @@ def invalid_is_poison(what: str) -> Iterator[None]:
         raise PoisonMessage(f"{what}: {summarize_validation_error(exc)}") from None
 
 
-def count(value: int | None) -> int | None:
+def count(value: Any) -> int | None:
     """A count as the contract wants it: some APIs report -1 (or a negative score) for a hidden
-    or meaningless count; unknown is honest, a negative count is not."""
-    return value if value is not None and value >= 0 else None
+    or meaningless count, or nothing usable at all; unknown is honest, a negative count is not."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if value >= 0 else None
+
+
+def followed_hashtags(network: str, hashtags: Iterable[str]) -> tuple[str, ...]:
+    """A streaming job's hashtags, normalized, each once; :class:`ConfigError` when none is
+    left, since a stream that matches nothing would run for ever producing nothing."""
+    followed = tuple(dict.fromkeys(t for t in map(normalize_hashtag, hashtags) if t))
+    if not followed:
+        raise ConfigError(f"{network}: the job follows no hashtag")
+    return followed

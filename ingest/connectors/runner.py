@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from contract import DeadLetter, PoisonMessage, utcnow
+from contract import PoisonMessage, utcnow
+from contract.dead_letters import dead_letter_for
 from ingest.connectors.base import (
     Budget,
     BudgetExhausted,
@@ -56,11 +57,11 @@ class PositionStore(Protocol):
 class HealthReporter(Protocol):
     """Where a job's health goes (the jobs table, or memory in tests)."""
 
-    def poll_succeeded(self, job_id: str, *, collected: int, budget: Budget | None) -> None: ...
+    def poll_succeeded(self, *, collected: int, budget: Budget | None) -> None: ...
 
-    def poll_failed(self, job_id: str, *, error: str, backoff_s: float) -> None: ...
+    def poll_failed(self, *, error: str, backoff_s: float) -> None: ...
 
-    def job_failing(self, job_id: str, *, error: str) -> None: ...
+    def job_failing(self, *, error: str) -> None: ...
 
 
 @dataclass
@@ -76,18 +77,18 @@ class MemoryHealth:
     budget: Budget | None = None
     errors: list[str] = field(default_factory=list)
 
-    def poll_succeeded(self, job_id: str, *, collected: int, budget: Budget | None) -> None:
+    def poll_succeeded(self, *, collected: int, budget: Budget | None) -> None:
         self.collected += collected
         self.last_success_at = utcnow()
         self.backoff_s = 0.0
         self.budget = budget
 
-    def poll_failed(self, job_id: str, *, error: str, backoff_s: float) -> None:
+    def poll_failed(self, *, error: str, backoff_s: float) -> None:
         self.last_error, self.last_error_at, self.backoff_s = error, utcnow(), backoff_s
         self.errors.append(error)
 
-    def job_failing(self, job_id: str, *, error: str) -> None:
-        self.poll_failed(job_id, error=error, backoff_s=0.0)
+    def job_failing(self, *, error: str) -> None:
+        self.poll_failed(error=error, backoff_s=0.0)
         self.failing = True
 
 
@@ -121,9 +122,8 @@ def send_dead_letter(
         encoded = json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=str)
         original = encoded.encode()
     key = f"{network}:{native_id}".encode() if native_id is not None else None
-    sink.send_dead_letter(
-        DeadLetter.for_message(reason=reason, stage=f"ingest.{network}", original=original, key=key)
-    )
+    dead = dead_letter_for(original, key, reason=reason, stage=f"ingest.{network}")
+    sink.send_dead_letter(dead.letter)
 
 
 def stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
@@ -221,27 +221,25 @@ class PollingRunner(JobRunner[PollingConnector]):
                 return
             except ConfigError as exc:  # AuthFailed included
                 log.error("job %s failing: %s", job.job_id, exc)
-                self.health.job_failing(job.job_id, error=str(exc))
+                self.health.job_failing(error=str(exc))
                 return
             except BudgetExhausted as exc:
                 wait = self._until(exc.resets_at, default=job.poll_interval_s)
                 log.warning("job %s: %s; waiting %.0fs", job.job_id, exc, wait)
-                self.health.poll_failed(job.job_id, error=str(exc), backoff_s=wait)
+                self.health.poll_failed(error=str(exc), backoff_s=wait)
             except Unavailable as exc:
                 wait = self._backoff()
                 log.warning("job %s: %s; retrying in %.0fs", job.job_id, exc, wait)
-                self.health.poll_failed(job.job_id, error=str(exc), backoff_s=wait)
+                self.health.poll_failed(error=str(exc), backoff_s=wait)
             except Exception as exc:  # the broker, a bug: never kills the worker's other jobs
                 wait = self._backoff()
                 log.exception("job %s: poll failed; retrying in %.0fs", job.job_id, wait)
-                self.health.poll_failed(job.job_id, error=repr(exc), backoff_s=wait)
+                self.health.poll_failed(error=repr(exc), backoff_s=wait)
             else:
                 self._failures = 0
                 if produced:
                     log.info("job %s: %d new posts", job.job_id, produced)
-                self.health.poll_succeeded(
-                    job.job_id, collected=produced, budget=self.connector.budget()
-                )
+                self.health.poll_succeeded(collected=produced, budget=self.connector.budget())
             stop.wait(wait)
 
     def _poll_tag(self, tag: str, seen: set[str]) -> tuple[int, bool]:

@@ -196,7 +196,7 @@ class StreamRunner(JobRunner[StreamingConnector]):
         produced, self._unflushed = self._unflushed, 0
         self.produced_total += produced
         self._last_flush = self._now()
-        self.health.poll_succeeded(self.job.job_id, collected=produced, budget=None)
+        self.health.poll_succeeded(collected=produced, budget=None)
 
     def _checkpoint_quietly(self) -> None:
         try:
@@ -213,12 +213,10 @@ class StreamRunner(JobRunner[StreamingConnector]):
         fallback = self._fallback
         if fallback is None:
             log.error("job %s failing: %s", self.job.job_id, error)
-            self.health.job_failing(self.job.job_id, error=error)
+            self.health.job_failing(error=error)
             return
         log.warning("job %s: streaming stopped (%s); polling instead", self.job.job_id, error)
-        self.health.poll_failed(
-            self.job.job_id, error=f"streaming stopped, polling instead: {error}", backoff_s=0.0
-        )
+        self.health.poll_failed(error=f"streaming stopped, polling instead: {error}", backoff_s=0.0)
         self.handed_over = True
         if isinstance(fallback, Fallback):
             fallback.run(stop)
@@ -236,7 +234,7 @@ class StreamRunner(JobRunner[StreamingConnector]):
 
     def _wait(self, stop: threading.Event, seconds: float, error: str) -> None:
         log.warning("job %s: %s; reconnecting in %.1fs", self.job.job_id, error, seconds)
-        self.health.poll_failed(self.job.job_id, error=error, backoff_s=seconds)
+        self.health.poll_failed(error=error, backoff_s=seconds)
         if self._sleep is not None:
             self._sleep(seconds)
         else:

@@ -59,7 +59,7 @@ def backfill(
     spec: JobSpec,
     sink: PostSink,
     *,
-    on_tag: Callable[[str, int], None] = lambda tag, posts: None,
+    on_tag: Callable[[str, int], None] = lambda _tag, _posts: None,
 ) -> BackfillResult:
     """Fetch each hashtag's history with the job's polling connector and produce it.
 

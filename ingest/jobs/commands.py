@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from database.errors import DomainError
 from database.models import ListeningMode
-from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, ConnectorError
 from ingest.jobs.request import (
     credential_resolver,
@@ -208,18 +207,15 @@ def backfill_job(job_id: int, pages: int | None) -> None:
 
 @click.command("networks")
 def networks_command() -> None:
-    """The networks a job can listen on: modes, credentials and options."""
-    for name in registry.known_networks():
-        entry = registry.network(name)
+    """The networks a job can listen on: modes, credentials and options (from
+    :mod:`listening.networks` alone: no connector is imported)."""
+    for name in networks.known_networks():
+        entry = networks.network(name)
         modes = " or ".join(entry.modes)
         click.echo(f"{name}: {modes} (default {entry.default_mode.value})")
         options: dict[str, str] = {}
         for mode in entry.modes:
-            try:
-                description = registry.describe(name, mode)
-            except ConfigError as exc:
-                click.echo(f"  {mode.value}: {exc}")
-                continue
+            description = networks.describe(name, mode)
             options.update(description.options)
             needed = ", ".join(description.required_credentials) or "none"
             optional = ", ".join(description.optional_credentials)

@@ -176,7 +176,7 @@ class JobHealth:
         self.job_id = job_id
         self.revision = revision
 
-    def poll_succeeded(self, job_id: str, *, collected: int, budget: Budget | None) -> None:
+    def poll_succeeded(self, *, collected: int, budget: Budget | None) -> None:
         now = utcnow()
         values: dict[str, Any] = {
             "status": JobStatus.OK,
@@ -193,7 +193,7 @@ class JobHealth:
             }
         self._write(values, collected=collected)
 
-    def poll_failed(self, job_id: str, *, error: str, backoff_s: float) -> None:
+    def poll_failed(self, *, error: str, backoff_s: float) -> None:
         now = utcnow()
         self._write(
             {
@@ -205,7 +205,7 @@ class JobHealth:
             }
         )
 
-    def job_failing(self, job_id: str, *, error: str) -> None:
+    def job_failing(self, *, error: str) -> None:
         now = utcnow()
         self._write(
             {

@@ -171,11 +171,11 @@ class ListeningWorker:
             pass
         except ConfigError as exc:  # AuthFailed included
             log.error("%s failing: %s", job.label, exc)
-            health.job_failing(str(job.id), error=str(exc))
+            health.job_failing(error=str(exc))
         except Exception as exc:
             delay = self._record_crash(job)
             log.exception("%s crashed; restarting it in %.0fs", job.label, delay)
-            health.poll_failed(str(job.id), error=repr(exc), backoff_s=delay)
+            health.poll_failed(error=repr(exc), backoff_s=delay)
         else:
             if not stop.is_set():
                 log.info("%s: ended", job.label)

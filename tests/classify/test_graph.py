@@ -93,7 +93,7 @@ def test_onnxruntime_refuses_bf16_with_a_clear_message() -> None:
 
 def test_a_model_the_tracer_cannot_follow_runs_eagerly(caplog: pytest.LogCaptureFixture) -> None:
     class Untraceable(torch.nn.Module):
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> object:
+        def forward(self, _input_ids: torch.Tensor, _attention_mask: torch.Tensor) -> object:
             return object()  # not a tensor: tracing fails
 
     model = Untraceable()

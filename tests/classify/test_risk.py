@@ -137,8 +137,10 @@ def test_debated_social_issues_stop_at_medium_however_strong() -> None:
 def test_alcohol_alone_is_low_and_illegal_drugs_are_medium() -> None:
     beer = garm_finding(evidence("drugs_tobacco_alcohol", mild=("beer",), prototype=0.2))
     cocaine = garm_finding(evidence("drugs_tobacco_alcohol", terms=("cocaine",)))
-    assert beer is not None and beer[0] is RiskLevel.LOW
-    assert cocaine is not None and cocaine[0] is RiskLevel.MEDIUM
+    assert beer is not None
+    assert beer[0] is RiskLevel.LOW
+    assert cocaine is not None
+    assert cocaine[0] is RiskLevel.MEDIUM
 
 
 def test_a_prototype_without_terms_only_asks_for_a_look() -> None:

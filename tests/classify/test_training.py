@@ -135,7 +135,8 @@ def test_only_the_top_layer_is_stored_and_it_changes_what_the_encoder_says(
     assert (meta["training"]["tuned_layers"], meta["training"]["frozen_layers"]) == (1, 1)
     tensors = load_file(str(tiny_heads_dir / "heads.safetensors"))
     tuned = [k for k in tensors if k.startswith(ENCODER_PREFIX)]
-    assert tuned and all(k.startswith(f"{ENCODER_PREFIX}encoder.layer.1.") for k in tuned)
+    assert tuned
+    assert all(k.startswith(f"{ENCODER_PREFIX}encoder.layer.1.") for k in tuned)
     assert all(tensors[k].dtype == torch.float16 for k in tuned)
     base = Encoder.load(str(tiny_encoder_dir)).embed(TEXTS)
     served = _scorer(tiny_encoder_dir, tiny_heads_dir).encoder.embed(TEXTS)
@@ -179,9 +180,11 @@ def test_a_truncated_encoder_trains_and_loads_cut_to_the_same_layers(
         progress=False,
     )
     meta = json.loads((out / "heads.json").read_text())
-    assert meta["encoder_layers"] == 1 and meta["version"].startswith("l1-tuned1-")
+    assert meta["encoder_layers"] == 1
+    assert meta["version"].startswith("l1-tuned1-")
     tuned = {k for k in load_file(str(out / "heads.safetensors")) if k.startswith(ENCODER_PREFIX)}
-    assert tuned and all(".layer.0." in k for k in tuned)  # the top of one layer is layer 0
+    assert tuned
+    assert all(".layer.0." in k for k in tuned)
 
     encoder = Encoder.load(str(tiny_encoder_dir))
     full = Encoder.load(str(tiny_encoder_dir)).embed(TEXTS)

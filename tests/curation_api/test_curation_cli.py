@@ -32,19 +32,20 @@ def test_db_upgrade_creates_the_schema_in_the_configured_database(
 
 
 def test_db_upgrade_hides_the_database_password(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("database.migrate.upgrade", lambda url, revision: None)
+    monkeypatch.setattr("database.migrate.upgrade", lambda _url, _revision: None)
     monkeypatch.setenv("UGC_DATABASE_URL", "postgresql+psycopg://ugc:hunter2@db/ugc")
     result = CliRunner().invoke(db_group, ["upgrade"])
-    assert result.exit_code == 0 and "hunter2" not in result.output
+    assert result.exit_code == 0
+    assert "hunter2" not in result.output
 
 
 def test_db_upgrade_reads_only_the_database_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Production refuses the placeholder moderator key, but migrating needs no key at all.
-    monkeypatch.setattr("database.migrate.upgrade", lambda url, revision: None)
+    monkeypatch.setattr("database.migrate.upgrade", lambda _url, _revision: None)
     monkeypatch.setenv("UGC_ENV", "production")
     monkeypatch.delenv("UGC_MODERATOR_API_KEY", raising=False)
     monkeypatch.setenv("UGC_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
@@ -67,4 +68,5 @@ def test_api_serves_on_the_host_and_port_given(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("command", [api_command, sink_command, db_group])
 def test_commands_explain_themselves(command: click.Command) -> None:
     result = CliRunner().invoke(command, ["--help"])
-    assert result.exit_code == 0 and result.output.strip()
+    assert result.exit_code == 0
+    assert result.output.strip()

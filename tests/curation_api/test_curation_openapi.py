@@ -83,7 +83,8 @@ def test_docs_page_is_served() -> None:
 def test_the_queue_documents_its_low_confidence_filter(spec: dict[str, Any]) -> None:
     parameters = {p["name"]: p for p in operations(spec)["GET /v1/queue"]["parameters"]}
     low_confidence = parameters["low_confidence"]
-    assert low_confidence["in"] == "query" and not low_confidence["required"]
+    assert low_confidence["in"] == "query"
+    assert not low_confidence["required"]
     assert {"type": "boolean"} in low_confidence["schema"]["anyOf"]
     assert "guess" in low_confidence["description"]
 

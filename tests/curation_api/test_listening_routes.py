@@ -53,12 +53,15 @@ def test_a_created_job_reads_back_with_pending_health_and_credential_names(
     caplog.set_level(logging.DEBUG)
     job = create(client)
 
-    assert job["network"] == "fakenet" and job["mode"] == "poll"
+    assert job["network"] == "fakenet"
+    assert job["mode"] == "poll"
     assert job["hashtags"] == ["mybrand", "sale"]
     assert job["options"] == {"feed": "main", "backfill_pages": 2}
-    assert job["active"] is True and job["revision"] == 1
+    assert job["active"] is True
+    assert job["revision"] == 1
     assert job["health"]["status"] == "pending"
-    assert job["health"]["posts_collected"] == 0 and job["health"]["last_success_at"] is None
+    assert job["health"]["posts_collected"] == 0
+    assert job["health"]["last_success_at"] is None
     assert job["credentials"] == {
         "ref": "brand",
         "required": ["token"],
@@ -67,7 +70,8 @@ def test_a_created_job_reads_back_with_pending_health_and_credential_names(
     }
     fetched = client.get(f"{JOBS}/{job['id']}", headers=MODERATOR)
     assert fetched.json() == job
-    assert SECRET not in fetched.text and SECRET not in caplog.text
+    assert SECRET not in fetched.text
+    assert SECRET not in caplog.text
 
 
 def test_missing_credentials_are_named_never_valued(client: TestClient) -> None:
@@ -176,7 +180,8 @@ def test_editing_a_failing_job_clears_the_failure_and_bumps_the_revision(
     assert edited["health"]["last_error"] == "invalid token"  # history is kept
     assert edited["revision"] == 2
     assert edited["credentials"]["missing"] == []
-    assert edited["hashtags"] == job["hashtags"] and edited["options"] == job["options"]
+    assert edited["hashtags"] == job["hashtags"]
+    assert edited["options"] == job["options"]
 
 
 def test_a_patch_changes_only_what_it_names(client: TestClient) -> None:
@@ -188,9 +193,11 @@ def test_a_patch_changes_only_what_it_names(client: TestClient) -> None:
         headers=MODERATOR,
     ).json()
 
-    assert edited["hashtags"] == ["new"] and edited["active"] is False
+    assert edited["hashtags"] == ["new"]
+    assert edited["active"] is False
     assert edited["options"] == {"feed": "other"}
-    assert edited["credentials_ref"] == "brand" and edited["poll_interval_s"] == 30
+    assert edited["credentials_ref"] == "brand"
+    assert edited["poll_interval_s"] == 30
     cleared = client.patch(f"{JOBS}/{job['id']}", json={"credentials_ref": None}, headers=MODERATOR)
     assert cleared.json()["credentials"]["missing"] == ["token"]
 

@@ -78,8 +78,10 @@ def test_queue_shows_pending_posts_newest_first(client: TestClient, session: Ses
     assert ids(page) == [new.post_id, old.post_id]
     assert page["next_cursor"] is None
     item = page["items"][0]
-    assert item["status"] == "pending" and item["hashtags"] == ["mybrand"]
-    assert item["sentiment"]["label"] == "positive" and item["safety"]["risk"] == "none"
+    assert item["status"] == "pending"
+    assert item["hashtags"] == ["mybrand"]
+    assert item["sentiment"]["label"] == "positive"
+    assert item["safety"]["risk"] == "none"
     assert item["media"][0]["url"].startswith("https://cdn.example/")
     assert item["author"]["handle"] == "alice@example.social"
 
@@ -165,7 +167,8 @@ def test_low_confidence_pages_walk_every_matching_post_once(
         if cursor is None:
             break
 
-    assert len(expected) == 6 and seen == expected
+    assert len(expected) == 6
+    assert seen == expected
 
 
 def test_an_unknown_filter_value_is_422(client: TestClient) -> None:
@@ -319,7 +322,8 @@ def test_approving_an_approved_post_changes_nothing_and_logs_once(
 
     again = approve(client, post.post_id, **{"X-Actor": "bob"})
 
-    assert again.status_code == 200 and again.json() == first
+    assert again.status_code == 200
+    assert again.json() == first
     actions = client.get(f"/v1/posts/{post.post_id}/actions", headers=MODERATOR).json()["items"]
     assert len(actions) == 1
 
@@ -348,7 +352,8 @@ def test_the_audit_trail_pages_oldest_first(client: TestClient, session: Session
     ).json()
 
     verbs = [a["action"] for a in first["items"] + second["items"]]
-    assert verbs == ["approve", "reject", "approve"] and second["next_cursor"] is None
+    assert verbs == ["approve", "reject", "approve"]
+    assert second["next_cursor"] is None
 
 
 def test_an_unknown_field_in_the_note_body_is_422(client: TestClient, session: Session) -> None:

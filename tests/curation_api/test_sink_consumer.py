@@ -140,7 +140,10 @@ class DeadLetterReader:
 
 
 @pytest.fixture
-def dead_letters(broker: str, topics: KafkaSettings) -> Iterator[DeadLetterReader]:
+def dead_letters(
+    broker: str,
+    topics: KafkaSettings,  # noqa: ARG001 (the topics must exist before it subscribes)
+) -> Iterator[DeadLetterReader]:
     reader = DeadLetterReader(broker)
     yield reader
     reader.consumer.close(autocommit=False)
@@ -180,7 +183,8 @@ def test_sink_stores_scored_posts_dead_letters_garbage_and_a_replay_changes_noth
         (letter,) = wait_until(lambda: dead_letters.of(garbage), message="the dead letter")
         wait_until(lambda: committed_past(broker, first.sink_group_id, ends), message="commit")
 
-    assert letter.stage == "sink" and letter.source_topic == SCORED_TOPIC
+    assert letter.stage == "sink"
+    assert letter.source_topic == SCORED_TOPIC
     assert letter.reason.startswith("not valid UTF-8 JSON")
     assert letter.key_b64 is not None
     stored = rows(committed_engine, post_ids)
@@ -213,8 +217,9 @@ def test_a_post_the_database_refuses_is_dead_lettered_and_the_rest_of_its_batch_
     assert list(rows(committed_engine, [good.post_id, refused.post_id])) == [good.post_id]
 
 
+@pytest.mark.usefixtures("topics")
 def test_while_the_database_fails_the_sink_retries_commits_nothing_and_stops_on_request(
-    broker: str, topics: KafkaSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    broker: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A database nobody migrated yet: every write fails until `upgrade` runs.
     url = f"sqlite:///{tmp_path / 'late.db'}"

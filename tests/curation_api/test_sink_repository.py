@@ -44,7 +44,8 @@ def test_replaying_the_same_posts_changes_no_column(session: Session) -> None:
     session.commit()
 
     assert snapshot(session) == before
-    assert len(before["posts"]) == 3 and len(before["tags"]) == 6
+    assert len(before["posts"]) == 3
+    assert len(before["tags"]) == 6
 
 
 def test_new_posts_are_pending_with_every_contract_field(session: Session) -> None:
@@ -52,7 +53,8 @@ def test_new_posts_are_pending_with_every_contract_field(session: Session) -> No
     upsert_scored_posts(session, [post])
 
     row = stored(session, post)
-    assert row.status == PostStatus.PENDING and row.moderated_at is None
+    assert row.status == PostStatus.PENDING
+    assert row.moderated_at is None
     assert (row.platform, row.native_id, row.text) == ("mastodon", post.native_id, post.text)
     assert (row.author_handle, row.author_followers) == ("alice@example.social", 120)
     assert row.media == [m.model_dump(mode="json") for m in post.media]
@@ -73,7 +75,8 @@ def test_datetimes_read_back_timezone_aware_in_utc(session: Session) -> None:
     row = stored(session, post)
     assert row.created_at == datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
     assert row.created_at.utcoffset() == timedelta(0)
-    assert row.scored_at.tzinfo is not None and row.ingested_at.tzinfo is not None
+    assert row.scored_at.tzinfo is not None
+    assert row.ingested_at.tzinfo is not None
 
 
 def test_newer_scores_refresh_the_post_but_keep_its_moderation(session: Session) -> None:
@@ -146,7 +149,8 @@ def test_a_batch_larger_than_one_statement_allows_is_written_in_chunks(
     upsert_scored_posts(session, posts)
 
     snap = snapshot(session)
-    assert len(snap["posts"]) == 25 and len(snap["tags"]) == 50
+    assert len(snap["posts"]) == 25
+    assert len(snap["tags"]) == 50
 
 
 def test_an_empty_batch_writes_nothing(session: Session) -> None:

@@ -31,7 +31,8 @@ def test_stats_count_posts_by_status_and_risk(client: TestClient, session: Sessi
 
 def test_stats_of_an_empty_database_are_zeros(client: TestClient) -> None:
     stats = client.get("/v1/stats", headers=MODERATOR).json()
-    assert stats["total"] == 0 and stats["latest_scored_at"] is None
+    assert stats["total"] == 0
+    assert stats["latest_scored_at"] is None
 
 
 def test_stats_need_the_moderator_key(client: TestClient) -> None:
@@ -44,7 +45,7 @@ def test_healthz_answers_without_a_key_when_the_database_does(client: TestClient
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: object) -> None:
+def test_healthz_is_503_when_the_database_is_unreachable() -> None:
     from curation_api.app import create_app
     from curation_api.settings import ApiSettings
 

@@ -61,19 +61,22 @@ def test_sink_and_moderators_writing_at_once_never_see_database_is_locked(
                 for post in posts[:5]:
                     service.moderate(session, post.post_id, verb, Moderator(name="ana"), None)
 
-    def guarded(work: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                work()
-            except BaseException as exc:
-                errors.append(exc)
-
-        return run
-
-    threads = [threading.Thread(target=guarded(work)) for work in (sink, moderators)]
+    threads = [threading.Thread(target=guarded(work, errors)) for work in (sink, moderators)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
 
     assert errors == []
+
+
+def guarded(work: Callable[[], None], errors: list[BaseException]) -> Callable[[], None]:
+    """``work`` for a thread, with whatever it raises kept in ``errors`` for the test to see."""
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    return run

@@ -133,7 +133,7 @@ def _dead_letters(bootstrap: str) -> list[DeadLetter]:
 
 
 def test_replayed_posts_are_scored_queued_and_only_approved_ones_reach_the_feed(
-    pipeline: tuple[str, str], tmp_path: Path
+    pipeline: tuple[str, str],
 ) -> None:
     bootstrap, api = pipeline
     posts: list[RawPost] = list(iter_posts(demo_posts_path()))[:POST_COUNT]

@@ -172,10 +172,10 @@ class FakeInstagram(FakeApi):
             ids = [*self.searched_elsewhere, *map(self.hashtag_id, recent)]
             return self._ok({"data": [{"id": i} for i in ids]})
         if len(parts) == 2 and parts[1] in ("recent_media", "top_media"):
-            tag = next((t for t, i in self._hashtag_ids.items() if i == parts[0]), None)
-            if tag is None:
+            edge_tag = next((t for t, i in self._hashtag_ids.items() if i == parts[0]), None)
+            if edge_tag is None:
                 return _error(400, 100, f"Unsupported get request. Object with ID '{parts[0]}'")
-            return self._edge(request, tag, parts[1])
+            return self._edge(request, edge_tag, parts[1])
         return _error(400, 100, "Unknown path components")
 
     def _edge(self, request: httpx.Request, tag: str, edge: str) -> httpx.Response:

@@ -80,10 +80,10 @@ class FakeMastodonStream:
         return status
 
     def delete(self, status_id: str) -> None:
-        self._push(f"event: delete\ndata: {status_id}\n\n".encode(), lambda c: True)
+        self._push(f"event: delete\ndata: {status_id}\n\n".encode(), lambda _c: True)
 
     def push_raw(self, frame: str) -> None:
-        self._push(frame.encode(), lambda c: True)
+        self._push(frame.encode(), lambda _c: True)
 
     def hang_up(self) -> None:
         """The instance closes every open stream (a restart, a proxy timeout)."""

@@ -74,7 +74,7 @@ class RecordingProducer:
     def send_dead_letter(self, dead_letter: DeadLetter) -> None:
         self._pending_dead_letters.append(dead_letter)
 
-    def flush(self, timeout: float | None = None) -> None:
+    def flush(self, timeout: float | None = None) -> None:  # noqa: ARG002 (PostSink's signature)
         self.flushes += 1
         posts, self._pending_posts = self._pending_posts, []
         dead_letters, self._pending_dead_letters = self._pending_dead_letters, []
@@ -130,6 +130,6 @@ class RecordingHealth(MemoryHealth):
         super().__init__()
         self.backoffs: list[float] = []
 
-    def poll_failed(self, job_id: str, *, error: str, backoff_s: float) -> None:
-        super().poll_failed(job_id, error=error, backoff_s=backoff_s)
+    def poll_failed(self, *, error: str, backoff_s: float) -> None:
+        super().poll_failed(error=error, backoff_s=backoff_s)
         self.backoffs.append(backoff_s)

@@ -1,8 +1,9 @@
-"""A fake network for the listening-jobs tests, registered in the connector registry by name.
+"""A fake network for the listening-jobs tests, registered in the connector registry.
 
 Its modes, options and credential names are ``tests/listening/fake_network.py``'s; this module
-holds its connectors (``FakenetConnector.from_job``). Each job names its feed with the ``feed``
-option; a test publishes posts into :data:`FEEDS` and decides which tokens the network accepts.
+holds its connectors and :data:`FAKE_SPEC`, the spec a real network's package would export. Each
+job names its feed with the ``feed`` option; a test publishes posts into :data:`FEEDS` and
+decides which tokens the network accepts.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from contract import RawPost
 from ingest.connectors import registry
 from ingest.connectors.base import AuthFailed, Budget, FetchResult, JobSpec, StreamEvent
 from ingest.connectors.from_job import Hooks
-from tests.listening.fake_network import FAKENET, NETWORK
+from ingest.connectors.spec import ConnectorSpec
+from tests.listening.fake_network import FAKENET
 
 VALID_TOKEN = "fakenet-valid-token-3f9a"
 REFUSAL = "fakenet: The access token is invalid (401)"
-
-FAKE_NETWORK = registry.Network(NETWORK, __name__, streaming_class="FakenetStreamConnector")
 
 
 @dataclass
@@ -77,7 +77,7 @@ class FakenetConnector:
         return f"FakenetConnector(feed={self.feed.name!r})"
 
     @classmethod
-    def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> FakenetConnector:
+    def from_job(cls, job: JobSpec, **_hooks: Unpack[Hooks]) -> FakenetConnector:
         name = str(job.options["feed"])
         feed = FEEDS.get(name)
         if feed is None:  # a subprocess: the feed is made here, with `preload` posts per tag
@@ -101,10 +101,11 @@ class FakenetConnector:
         items = [{"id": n, "tag": tag} for n in new]
         return FetchResult(items=items, position=str(max(new)) if new else position)
 
-    def normalize(self, item: Any, tag: str, collected_at: datetime) -> RawPost | None:
+    def normalize(self, item: Any, _tag: str, collected_at: datetime) -> RawPost | None:
         return RawPost(
             platform="mastodon",
             native_id=f"{self.feed.name}-{item['id']}",
+            post_id=f"mastodon:{self.feed.name}-{item['id']}",
             hashtags=[item["tag"]],
             text=f"post {item['id']} #{item['tag']}",
             author={"id": "1", "handle": "fake@example.social"},
@@ -136,7 +137,7 @@ class FakenetStreamConnector:
         self._poller = FakenetConnector(feed, VALID_TOKEN)
 
     @classmethod
-    def from_job(cls, job: JobSpec, **kwargs: Any) -> FakenetStreamConnector:
+    def from_job(cls, job: JobSpec, **_hooks: Unpack[Hooks]) -> FakenetStreamConnector:
         feed = FEEDS[str(job.options["feed"])]
         feed.options_seen.append(dict(job.options))
         return cls(feed, job.hashtags)
@@ -167,11 +168,14 @@ class FakenetStreamConnector:
         self._poller.close()
 
 
+FAKE_SPEC = ConnectorSpec(FAKENET, polling=FakenetConnector, streaming=FakenetStreamConnector)
+
+
 @contextmanager
-def fake_network() -> Iterator[registry.Network]:
+def fake_network() -> Iterator[ConnectorSpec]:
     """The fake network registered in the connector registry for the duration."""
-    with registry.register(FAKE_NETWORK, FAKENET) as entry:
-        yield entry
+    with registry.register(FAKE_SPEC) as spec:
+        yield spec
 
 
 def migrated_sqlite_url(directory: Path) -> str:

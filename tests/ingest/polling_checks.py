@@ -17,13 +17,14 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, Unpack
 
 import httpx
 import pytest
 
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import JobSpec, MalformedResponse, PollingConnector
+from ingest.connectors.from_job import Hooks
 from ingest.connectors.runner import MemoryHealth, PollingRunner
 from tests.ingest.ingest_fakes import FakeClock, RecordingProducer
 
@@ -31,7 +32,7 @@ C_co = TypeVar("C_co", covariant=True)
 
 
 class ConnectorClass(Protocol[C_co]):
-    def from_job(self, job: JobSpec, **hooks: Any) -> C_co: ...
+    def from_job(self, job: JobSpec, /, **hooks: Unpack[Hooks]) -> C_co: ...
 
 
 def job_on(

@@ -19,7 +19,7 @@ from ingest.connectors.base import JobSpec, StreamEvent, Unavailable
 from ingest.connectors.bluesky import BlueskyStreamConnector
 from ingest.connectors.runner import MemoryHealth
 from ingest.connectors.stream_runner import StreamRunner
-from ingest.producer import PostProducer
+from ingest.producer import PostProducer, PostSink
 from tests.conftest import wait_until
 from tests.ingest.fake_bluesky import (
     FakeJetstream,
@@ -56,7 +56,7 @@ def make_job(
 
 
 def make_runner(
-    job: JobSpec, sink: object, checkpoints: CheckpointStore, health: MemoryHealth | None = None
+    job: JobSpec, sink: PostSink, checkpoints: CheckpointStore, health: MemoryHealth | None = None
 ) -> StreamRunner:
     connector = BlueskyStreamConnector.from_job(job, tick_s=0.05)
     # No real waits between reconnections; every post is checkpointed at once.
@@ -67,7 +67,7 @@ def make_runner(
         checkpoints,
         health,
         sleep=lambda _: None,
-        flush_every=1,  # type: ignore[arg-type]
+        flush_every=1,
     )
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +35,7 @@ def make_connector(
     *,
     credentials: dict[str, str] | None = None,
     hashtags: tuple[str, ...] = ("brand",),
-    **options: object,
+    **options: Any,
 ) -> BlueskyConnector:
     job = job_on(
         "bluesky",
@@ -45,7 +47,7 @@ def make_connector(
     return connect(BlueskyConnector, job, server.client(), clock)
 
 
-def publish(server: FakeBlueskyXrpc, clock: FakeClock, count: int, **fields: object) -> list[str]:
+def publish(server: FakeBlueskyXrpc, clock: FakeClock, count: int, **fields: Any) -> list[str]:
     """``count`` posts, one a second; their AT URIs, oldest first."""
     uris = []
     for _ in range(count):
@@ -54,7 +56,7 @@ def publish(server: FakeBlueskyXrpc, clock: FakeClock, count: int, **fields: obj
     return uris
 
 
-def uris(items: list[dict[str, object]]) -> list[object]:
+def uris(items: Sequence[Any]) -> list[object]:
     return [item["uri"] for item in items]
 
 

@@ -32,7 +32,7 @@ def test_save_replaces_the_file_in_one_rename_and_leaves_no_temporary_file(
     store = CheckpointStore(tmp_path)
     store.save(("k",), "1")
 
-    def crash(src: str, dst: str) -> None:
+    def crash(_src: str, _dst: str) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)

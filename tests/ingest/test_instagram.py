@@ -15,7 +15,7 @@ from contract import Platform
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import AuthFailed, ConfigError, JobSpec
 from ingest.connectors.instagram import InstagramConnector
-from ingest.connectors.instagram_media import UNKNOWN_AUTHOR
+from ingest.connectors.instagram.media import UNKNOWN_AUTHOR
 from ingest.connectors.runner import PollingRunner
 from tests.ingest.fake_instagram import (
     IG_USER_ID,
@@ -167,7 +167,8 @@ def test_the_position_forgets_media_a_day_after_they_were_last_served(
 ) -> None:
     old = server.post(age_s=60, like_count=0)
     position = connector.fetch("brand", None).position
-    assert position is not None and old["id"] in json.loads(position)["seen"]
+    assert position is not None
+    assert old["id"] in json.loads(position)["seen"]
 
     for _ in range(10):  # polls every 5 h: served until 20 h old, forgotten 25 h later
         clock.advance(5 * 3600)
@@ -178,7 +179,6 @@ def test_the_position_forgets_media_a_day_after_they_were_last_served(
 
 
 def test_a_gap_longer_than_the_24_hour_window_is_logged_as_a_possible_loss(
-    server: FakeInstagram,
     connector: InstagramConnector,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
@@ -186,7 +186,7 @@ def test_a_gap_longer_than_the_24_hour_window_is_logged_as_a_possible_loss(
     position = connector.fetch("brand", None).position
     clock.advance(30 * 3600)  # the worker was down
 
-    with caplog.at_level(logging.WARNING, logger="ingest.connectors.instagram"):
+    with caplog.at_level(logging.WARNING, logger="ingest.connectors.instagram.hashtag_media"):
         connector.fetch("brand", position)
 
     assert "beyond Instagram's 24 h window" in caplog.text
@@ -234,7 +234,8 @@ def test_a_31st_hashtag_is_refused_before_the_api_is_asked_even_after_a_restart(
         first.fetch(tag, None)
         clock.advance(60)
     budget = first.budget()
-    assert budget is not None and budget.remaining == 0
+    assert budget is not None
+    assert budget.remaining == 0
 
     restarted = connect(server, clock, state, make_job("brandnew", state_dir=str(state)))
     server.requests.clear()
@@ -384,7 +385,8 @@ def test_app_usage_at_100_percent_waits_before_the_next_call(
 
     connector.fetch("brand", None)
 
-    assert 429 not in server.responses and 403 not in server.responses
+    assert 429 not in server.responses
+    assert 403 not in server.responses
     assert clock.sleeps[0] == pytest.approx(900.0)
 
 
@@ -395,7 +397,8 @@ def test_app_usage_above_90_percent_slows_the_calls_down(
 
     connector.fetch("brand", None)  # search, recent_media, top_media (+ the budget check)
 
-    assert clock.sleeps and all(s == pytest.approx(30.0) for s in clock.sleeps)
+    assert clock.sleeps
+    assert all(s == pytest.approx(30.0) for s in clock.sleeps)
 
 
 def test_server_errors_are_retried_with_backoff(

@@ -21,6 +21,7 @@ from ingest.cli import ingest
 from ingest.jobs.store import JobStore
 from listening import service
 from listening.credentials import CredentialResolver
+from listening.schemas import JobRead
 from tests.conftest import wait_until
 from tests.ingest.jobs_fakes import VALID_TOKEN, fake_network, migrated_sqlite_url, new_feed
 from tests.ingest.restart_harness import read_post_ids
@@ -42,7 +43,7 @@ def invoke(database_url: str, *args: str, **env: str) -> Result:
     )
 
 
-def jobs(database_url: str) -> list[service.JobRead]:
+def jobs(database_url: str) -> list[JobRead]:
     store = JobStore.connect(database_url)
     try:
         with store.session() as session:
@@ -75,14 +76,16 @@ def test_add_stores_a_job_that_list_shows_with_its_health(database_url: str) -> 
     assert added.output.strip() == "job 1: fakenet #brand #sale (every 30s)"
     (job,) = jobs(database_url)
     assert job.options == {"feed": feed.name, "backfill_pages": 3}
-    assert job.credentials_ref == "good" and job.poll_interval_s == 30
+    assert job.credentials_ref == "good"
+    assert job.poll_interval_s == 30
 
     listed = invoke(database_url, "list")
     assert listed.exit_code == 0, listed.output
     header, row = listed.output.strip().splitlines()
     assert header.split()[:5] == ["ID", "NETWORK", "MODE", "ACTIVE", "STATUS"]
     assert row.split()[:7] == ["1", "fakenet", "poll", "yes", "pending", "#brand", "#sale"]
-    assert "never" in row and VALID_TOKEN not in listed.output
+    assert "never" in row
+    assert VALID_TOKEN not in listed.output
 
 
 def test_add_says_which_credentials_are_still_missing(database_url: str) -> None:
@@ -135,7 +138,8 @@ def test_networks_lists_credentials_options_and_why_tiktok_is_missing() -> None:
     assert "x: poll (default poll)" in result.output
     assert "credentials bearer_token" in result.output
     assert "--option base_url=" in result.output
-    assert "tiktok: not supported" in result.output and "non-profit researchers" in result.output
+    assert "tiktok: not supported" in result.output
+    assert "non-profit researchers" in result.output
 
 
 @pytest.mark.broker
@@ -173,8 +177,10 @@ def test_backfill_of_an_unknown_job_or_without_credentials_explains(database_url
     invoke(database_url, "add", "fakenet", "--hashtag", "brand", "--option", "feed=f")
     no_token = invoke(database_url, "backfill", "1")
 
-    assert missing.exit_code == 1 and "no listening job 7" in missing.output
-    assert no_token.exit_code == 1 and "credentials reference" in no_token.output
+    assert missing.exit_code == 1
+    assert "no listening job 7" in missing.output
+    assert no_token.exit_code == 1
+    assert "credentials reference" in no_token.output
 
 
 @pytest.mark.broker
@@ -223,7 +229,7 @@ def test_run_serves_the_jobs_until_sigterm_then_exits_cleanly(
 
 
 @pytest.fixture
-def up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UpRun]:
+def up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> UpRun:
     """``ugc up`` as typed, up to the listening job it stores: the supervisor stores the job in
     a migrated database and stops there, so no broker or child process starts."""
     from ugc.up import Supervisor
@@ -238,7 +244,7 @@ def up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UpRun]:
         return 0 if stored else 1
 
     monkeypatch.setattr(Supervisor, "run", store_the_job_only)
-    yield run
+    return run
 
 
 @dataclass
@@ -264,10 +270,12 @@ def test_up_listen_bluesky_stores_a_jetstream_job_that_needs_no_credentials(up: 
     assert "using listening job 1: bluesky #coffee (streaming)" in again.output
     (job,) = jobs(up.database_url)
     assert (job.network, job.mode.value, job.hashtags) == ("bluesky", "stream", ["coffee"])
-    assert job.credentials_ref is None and job.credentials.missing == []
+    assert job.credentials_ref is None
+    assert job.credentials.missing == []
     supervisor = up.started[0]
     names = [name for name, _, _ in supervisor._child_commands()]
-    assert "listen" in names and "ingest" not in names  # no demo replay
+    assert "listen" in names
+    assert "ingest" not in names
     assert supervisor._feed_hashtags() == ["coffee"]  # one feed per followed hashtag
 
 
@@ -295,7 +303,8 @@ def test_up_listen_x_without_its_token_names_what_is_missing_and_starts_nothing(
     assert result.exit_code == 1
     assert says in result.output
     assert secret not in result.output
-    assert up.started == [] and jobs(up.database_url) == []
+    assert up.started == []
+    assert jobs(up.database_url) == []
 
 
 def test_up_listen_x_with_its_token_stores_the_job_without_showing_the_token(up: UpRun) -> None:
@@ -338,7 +347,8 @@ def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: Up
     args = ["--mastodon", "https://social.example", "--hashtag", "coffee", "--hashtag", "tea"]
     first, again = up(*args), up(*args)  # a second `ugc up` reuses the job
 
-    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0, again.output
     assert "base_url=https://social.example" in first.output
     (job,) = jobs(up.database_url)
     assert (job.network, job.mode.value, job.hashtags, job.options) == (
@@ -349,7 +359,8 @@ def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: Up
     )
     assert [name for name, _, _ in up.started[0]._child_commands()].count("ingest") == 0
     demo = up()
-    assert demo.exit_code == 0 and up.started[-1].options.listen is None
+    assert demo.exit_code == 0
+    assert up.started[-1].options.listen is None
     assert {"listen", "ingest"} <= {name for name, _, _ in up.started[-1]._child_commands()}
 
 

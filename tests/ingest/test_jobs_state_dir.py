@@ -98,7 +98,7 @@ def test_the_worker_gives_its_state_dir_to_the_jobs_it_runs(
     feed = new_feed()
     add_fakenet_job(store, feed)
     worker = ListeningWorker(
-        store, CREDENTIALS, lambda job: RecordingProducer(), state_dir=tmp_path / "state"
+        store, CREDENTIALS, lambda _job: RecordingProducer(), state_dir=tmp_path / "state"
     )
     try:
         worker.sync()

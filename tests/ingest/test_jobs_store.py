@@ -56,20 +56,23 @@ def test_saving_a_position_of_a_deleted_job_stops_the_job(store: JobStore) -> No
 def test_health_counts_posts_and_keeps_the_last_error(store: JobStore) -> None:
     job_id = add_job(store, "brand")
     job = store.job(job_id)
-    assert job is not None and job.status is JobStatus.PENDING
+    assert job is not None
+    assert job.status is JobStatus.PENDING
     health = store.health(job)
 
-    health.poll_succeeded("x", collected=3, budget=Budget(remaining=7, limit=10, unit="units"))
-    health.poll_failed("x", error="503 from the network", backoff_s=30)
-    health.poll_succeeded("x", collected=2, budget=None)
+    health.poll_succeeded(collected=3, budget=Budget(remaining=7, limit=10, unit="units"))
+    health.poll_failed(error="503 from the network", backoff_s=30)
+    health.poll_succeeded(collected=2, budget=None)
 
     with store.session() as session:
         read = service.get_job(session, job_id, NOBODY).health
     assert read.status is JobStatus.OK
     assert read.posts_collected == 5
     assert read.backoff_s == 0
-    assert read.last_error == "503 from the network" and read.last_error_at is not None
-    assert read.budget is not None and (read.budget.remaining, read.budget.unit) == (7, "units")
+    assert read.last_error == "503 from the network"
+    assert read.last_error_at is not None
+    assert read.budget is not None
+    assert (read.budget.remaining, read.budget.unit) == (7, "units")
 
 
 def test_a_report_for_an_older_revision_cannot_mark_the_changed_job_failing(
@@ -80,13 +83,15 @@ def test_a_report_for_an_older_revision_cannot_mark_the_changed_job_failing(
     assert old is not None
     edit(store, job_id, hashtags=["brand", "other"])
 
-    store.health(old).job_failing("x", error="token refused")
+    store.health(old).job_failing(error="token refused")
 
     current = store.job(job_id)
-    assert current is not None and current.status is JobStatus.PENDING
-    store.health(current).job_failing("x", error="token refused")
+    assert current is not None
+    assert current.status is JobStatus.PENDING
+    store.health(current).job_failing(error="token refused")
     failing = store.job(job_id)
-    assert failing is not None and failing.status is JobStatus.FAILING
+    assert failing is not None
+    assert failing.status is JobStatus.FAILING
 
 
 def test_a_database_without_the_listening_tables_says_to_migrate(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ class ClosingRecorder(RecordingProducer):
         super().__init__()
         self.closed = False
 
-    def close(self, timeout: float | None = None) -> None:
+    def close(self, timeout: float | None = None) -> None:  # noqa: ARG002 (PostProducer's signature)
         self.closed = True
 
 
@@ -162,7 +162,8 @@ def test_a_job_added_while_the_worker_runs_produces_to_the_raw_topic_and_reports
         health = wait_until(lambda: status_is(store, job_id, JobStatus.OK)).health
         assert health.posts_collected == 3
         assert health.last_success_at is not None
-        assert health.budget is not None and health.budget.remaining == 42
+        assert health.budget is not None
+        assert health.budget.remaining == 42
         assert health.last_error is None
     finally:
         stop.set()
@@ -232,13 +233,16 @@ def test_missing_credentials_mark_the_job_failing_saying_where_to_set_them(
     without = wait_until(lambda: status_is(store, no_ref, JobStatus.FAILING)).health
     unknown = wait_until(lambda: status_is(store, unknown_ref, JobStatus.FAILING)).health
 
-    assert without.last_error is not None and "credentials reference" in without.last_error
-    assert unknown.last_error is not None and "UGC_CRED_BRAND_Y_TOKEN" in unknown.last_error
+    assert without.last_error is not None
+    assert "credentials reference" in without.last_error
+    assert unknown.last_error is not None
+    assert "UGC_CRED_BRAND_Y_TOKEN" in unknown.last_error
     assert feed.fetch_count() == 0
 
 
+@pytest.mark.usefixtures("running_worker")
 def test_a_job_that_crashes_does_not_stop_the_others_and_is_retried_later(
-    store: JobStore, running_worker: ListeningWorker, recorders: Recorders
+    store: JobStore, recorders: Recorders
 ) -> None:
     broken = new_feed(fail_on_build=RuntimeError("connector bug"))
     healthy = new_feed()
@@ -248,15 +252,17 @@ def test_a_job_that_crashes_does_not_stop_the_others_and_is_retried_later(
 
     wait_until(lambda: recorders.post_ids(healthy_id) == posts, message="the healthy job's posts")
     backing_off = wait_until(lambda: status_is(store, broken_id, JobStatus.BACKING_OFF)).health
-    assert backing_off.last_error is not None and "connector bug" in backing_off.last_error
+    assert backing_off.last_error is not None
+    assert "connector bug" in backing_off.last_error
     wait_until(lambda: len(broken.options_seen) >= 2, message="the crashed job to be retried")
 
     broken.fail_on_build = None
     wait_until(lambda: status_is(store, broken_id, JobStatus.OK), message="the fixed job")
 
 
+@pytest.mark.usefixtures("running_worker")
 def test_a_changed_job_restarts_with_its_new_definition(
-    store: JobStore, running_worker: ListeningWorker, recorders: Recorders
+    store: JobStore, recorders: Recorders
 ) -> None:
     feed = new_feed()
     old = feed.publish("brand", 1)
@@ -294,8 +300,9 @@ def test_deleting_a_job_stops_it_and_deletes_its_positions(
     assert left == 0
 
 
+@pytest.mark.usefixtures("running_worker")
 def test_a_streaming_job_checkpoints_its_stream_and_reports_health(
-    store: JobStore, running_worker: ListeningWorker, recorders: Recorders
+    store: JobStore, recorders: Recorders
 ) -> None:
     feed = new_feed()
     posts = feed.publish("brand", 3)
@@ -303,7 +310,8 @@ def test_a_streaming_job_checkpoints_its_stream_and_reports_health(
 
     wait_until(lambda: recorders.post_ids(job_id) == posts, message="the streamed posts")
     job = wait_until(lambda: status_is(store, job_id, JobStatus.OK))
-    assert job.mode == "stream" and job.health.posts_collected == 3
+    assert job.mode == "stream"
+    assert job.health.posts_collected == 3
     assert store.positions(job_id).load(("fakenet", str(job_id), "#stream")) == "3"
 
 

@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from contract import PoisonMessage
-from ingest.connectors import mastodon as mastodon_module
 from ingest.connectors.base import (
     AuthFailed,
     Budget,
@@ -21,13 +20,9 @@ from ingest.connectors.base import (
     MalformedResponse,
     Unavailable,
 )
-from ingest.connectors.mastodon import (
-    NETWORK,
-    OPTIONS,
-    REQUIRED_CREDENTIALS,
-    MastodonConnector,
-)
+from ingest.connectors.mastodon import MastodonConnector, timeline
 from ingest.connectors.runner import PollingRunner
+from listening import networks
 from tests.ingest.fake_mastodon import FakeMastodon, make_status
 from tests.ingest.ingest_fakes import FakeClock, MemoryPositions, RecordingProducer
 from tests.ingest.polling_checks import connect, job_on
@@ -45,7 +40,9 @@ def make_job(
     credentials: dict[str, str] | None = None,
     **options: Any,
 ) -> JobSpec:
-    return job_on(NETWORK, *hashtags, job_id="social.example", credentials=credentials, **options)
+    return job_on(
+        "mastodon", *hashtags, job_id="social.example", credentials=credentials, **options
+    )
 
 
 def make_connector(
@@ -65,15 +62,18 @@ def ids_of(items: Any) -> list[str]:
     return [item["id"] for item in items]
 
 
-# --- the module's description ----------------------------------------------------------------
+# --- the network's description ---------------------------------------------------------------
 
 
-def test_module_describes_the_network_its_options_and_needs_no_credentials() -> None:
-    assert NETWORK == "mastodon"
-    assert REQUIRED_CREDENTIALS == ()
-    assert mastodon_module.OPTIONAL_CREDENTIALS == ("access_token",)
-    assert set(OPTIONS) == {"base_url", "page_limit", "backfill_pages"}
-    assert all(OPTIONS.values())
+def test_the_network_describes_its_options_and_needs_no_credentials() -> None:
+    described = networks.describe("mastodon")
+
+    assert described.network == "mastodon"
+    assert described.required_credentials == ()
+    assert described.optional_credentials == ("access_token",)
+    # the polling connector's options, and the stream's own
+    assert set(described.options) == {"base_url", "page_limit", "backfill_pages", "streaming_url"}
+    assert all(described.options.values())
 
 
 def test_defaults_to_the_public_instance_and_the_largest_page() -> None:
@@ -167,7 +167,7 @@ def test_ids_are_compared_by_length_then_text(server: FakeMastodon, clock: FakeC
 def test_a_fetch_stops_after_max_pages_and_says_more_is_waiting(
     server: FakeMastodon, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mastodon_module, "MAX_PAGES_PER_POLL", 2)
+    monkeypatch.setattr(timeline, "MAX_PAGES_PER_POLL", 2)
     [since] = server.post_many(1)
     new = server.post_many(5)
     connector = make_connector(server, clock, page_limit=2)
@@ -182,7 +182,7 @@ def test_a_fetch_stops_after_max_pages_and_says_more_is_waiting(
 def test_the_runner_catches_up_on_a_backlog_in_one_poll(
     server: FakeMastodon, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(mastodon_module, "MAX_PAGES_PER_POLL", 2)
+    monkeypatch.setattr(timeline, "MAX_PAGES_PER_POLL", 2)
     producer = RecordingProducer()
     positions = MemoryPositions(producer)
     job = make_job(base_url=server.base_url, page_limit=2)
@@ -314,7 +314,8 @@ def test_rate_limit_headers_become_the_budget_and_a_429_waits_for_the_reset(
     budget = connector.budget()
     assert isinstance(budget, Budget)
     assert (budget.remaining, budget.limit, budget.unit) == (299, 300, "requests")
-    assert budget.resets_at is not None and budget.resets_at > clock.now()
+    assert budget.resets_at is not None
+    assert budget.resets_at > clock.now()
 
 
 def test_an_instance_down_is_retried_with_backoff_then_unavailable(
@@ -367,7 +368,7 @@ def test_not_found_says_what_to_check(server: FakeMastodon, clock: FakeClock) ->
 
 
 def test_unprocessable_says_to_check_the_hashtag(clock: FakeClock) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(_request: httpx.Request) -> httpx.Response:
         return httpx.Response(422, json={"error": "Validation failed: Name is invalid"})
 
     connector = MastodonConnector.from_job(
@@ -378,7 +379,7 @@ def test_unprocessable_says_to_check_the_hashtag(clock: FakeClock) -> None:
         connector.fetch("brand", None)
 
 
-def test_close_leaves_a_client_it_was_given_open(server: FakeMastodon, clock: FakeClock) -> None:
+def test_close_leaves_a_client_it_was_given_open(server: FakeMastodon) -> None:
     client = server.client()
     connector = MastodonConnector.from_job(make_job(base_url=server.base_url), client=client)
 
@@ -395,11 +396,11 @@ def test_killed_at_random_points_the_topic_ends_with_every_post(
     broker: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small pages and fetches, so that crashes land between the fetches of one catch-up too.
-    monkeypatch.setattr(mastodon_module, "MAX_PAGES_PER_POLL", 2)
+    monkeypatch.setattr(timeline, "MAX_PAGES_PER_POLL", 2)
     server = FakeMastodon(now=clock.now)
     tag = f"restart{uuid.uuid4().hex[:10]}"
     job = job_on(
-        NETWORK,
+        "mastodon",
         tag,
         job_id=f"mastodon-restart-{tag}",
         base_url=server.base_url,

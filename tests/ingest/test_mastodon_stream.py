@@ -10,7 +10,7 @@ import pytest
 
 from ingest.checkpoint import CheckpointStore
 from ingest.connectors.base import JobSpec
-from ingest.connectors.mastodon_stream import MastodonStreamConnector
+from ingest.connectors.mastodon import MastodonStreamConnector
 from ingest.connectors.runner import MemoryHealth, PollingRunner
 from ingest.connectors.sse import ServerSentEvent, SseParser
 from ingest.connectors.stream_runner import StreamRunner

@@ -94,7 +94,7 @@ class _FailingKafkaProducer:
         _FailingKafkaProducer.last_config = config
         self.sent = 0
 
-    def send(self, topic: str, *, key: bytes | None, value: bytes) -> Future:
+    def send(self, topic: str, *, key: bytes | None, value: bytes) -> Future:  # noqa: ARG002
         self.sent += 1
         future = Future()
         if self.sent % 2:

@@ -107,7 +107,8 @@ def test_later_polls_page_back_with_after_until_they_reach_the_position(
     assert len(runner.producer.native_ids) == 28  # the position's post is not fetched again
     assert saved_name(runner) == f"t3_{new[-1]}"
     # base-36 ids of different lengths order as numbers: "zzzzzz" < "1000000"
-    assert len(first[0]) == 6 and len(new[-1]) == 7
+    assert len(first[0]) == 6
+    assert len(new[-1]) == 7
 
 
 def test_a_poll_with_nothing_new_asks_once_and_keeps_the_position(
@@ -146,7 +147,8 @@ def test_the_page_cap_records_where_to_go_on_and_the_next_fetches_leave_no_gap(
     new = server.post_many(45)
 
     result = connector.fetch("brand", start)
-    assert result.more and result.position is not None
+    assert result.more
+    assert result.position is not None
     assert sorted(ids(result.items)) == sorted(new[-20:])
     position = json.loads(result.position)
     assert position["after"] == f"t3_{new[-20]}"
@@ -161,7 +163,8 @@ def test_the_page_cap_records_where_to_go_on_and_the_next_fetches_leave_no_gap(
 
     result = connector.fetch("brand", result.position)
     assert sorted(ids(result.items)) == sorted(new[:5])
-    assert not result.more and result.position is not None
+    assert not result.more
+    assert result.position is not None
     assert json.loads(result.position)["name"] == f"t3_{new[-1]}"
 
     assert sorted(ids(connector.fetch("brand", result.position).items)) == sorted(later)
@@ -392,7 +395,8 @@ def test_less_than_one_request_left_waits_for_the_reset_before_asking_again(
 
     assert clock.sleeps == [pytest.approx(100.0)]
     budget = connector.budget()
-    assert budget is not None and budget.remaining == 0
+    assert budget is not None
+    assert budget.remaining == 0
 
 
 @pytest.mark.parametrize("fault", ["503", "network"])

@@ -274,7 +274,7 @@ def test_repeated_drops_hand_the_job_over_to_a_polling_runner(
         def __init__(self) -> None:
             self.runs = 0
 
-        def run(self, stop: threading.Event) -> None:
+        def run(self, stop: threading.Event) -> None:  # noqa: ARG002 (Fallback's signature)
             self.runs += 1
 
     poller = Poller()

@@ -71,8 +71,10 @@ def test_first_poll_takes_the_newest_backfill_pages(
     first, second = server.search_params
     assert first["query"] == "#brand -is:retweet"
     assert first["max_results"] == "10"
-    assert "since_id" not in first and "next_token" not in first
-    assert "author_id" in first["expansions"] and "attachments.media_keys" in first["expansions"]
+    assert "since_id" not in first
+    assert "next_token" not in first
+    assert "author_id" in first["expansions"]
+    assert "attachments.media_keys" in first["expansions"]
     assert second["next_token"]
     assert runner.position == ids[-1]
 
@@ -92,7 +94,8 @@ def test_later_polls_ask_since_the_position_and_follow_next_token_until_it_is_ab
     assert ["next_token" in p for p in params] == [False, True, True]
     assert runner.producer.native_ids == first + new
     # 999…999 < 1000…000: ids of different lengths compare as numbers, not as text.
-    assert len(first[0]) == 18 and len(new[-1]) == 19
+    assert len(first[0]) == 18
+    assert len(new[-1]) == 19
     assert runner.position == new[-1]
 
 
@@ -110,9 +113,7 @@ def test_an_empty_result_without_data_keeps_the_position(
     assert runner.position == before
 
 
-def test_first_poll_of_a_silent_hashtag_saves_nothing(
-    server: FakeX, runner: PollingHarness
-) -> None:
+def test_first_poll_of_a_silent_hashtag_saves_nothing(runner: PollingHarness) -> None:
     assert runner.poll() == 0
     assert runner.position is None
 

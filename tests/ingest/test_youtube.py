@@ -23,7 +23,7 @@ from ingest.connectors.base import (
 )
 from ingest.connectors.runner import MemoryHealth, PollingRunner
 from ingest.connectors.youtube import YouTubeConnector
-from ingest.connectors.youtube_quota import next_pacific_midnight
+from ingest.connectors.youtube.quota import next_pacific_midnight
 from tests.conftest import wait_until
 from tests.ingest.fake_youtube import API_KEY, FakeYouTube, rfc3339
 from tests.ingest.ingest_fakes import START, FakeClock, RecordingProducer
@@ -138,7 +138,9 @@ def test_page_tokens_are_followed_within_a_poll(
     assert sorted(ids(result.items)) == sorted(published)
     assert not result.more
     tokens = [p.get("pageToken") for p in server.search_params[1:]]
-    assert len(tokens) == 3 and tokens[0] is None and len(set(tokens)) == 3
+    assert len(tokens) == 3
+    assert tokens[0] is None
+    assert len(set(tokens)) == 3
 
 
 def test_a_poll_cut_by_the_page_cap_drains_the_older_rest_before_moving_on(
@@ -165,7 +167,8 @@ def test_a_poll_cut_by_the_page_cap_drains_the_older_rest_before_moving_on(
         True,
     ]
     position = CheckpointStore(tmp_path / "checkpoints").load(runner.position_key("brand"))
-    assert position is not None and set(json.loads(position)) == {"after", "after_ids"}
+    assert position is not None
+    assert set(json.loads(position)) == {"after", "after_ids"}
     assert json.loads(position)["after"] == rfc3339(clock.now())
 
 
@@ -213,7 +216,8 @@ def test_quota_running_out_mid_poll_keeps_what_was_fetched_and_the_job_waits_for
     assert health.backoff_s == (MIDNIGHT_PACIFIC - clock.now()).total_seconds()
     assert not health.failing
     assert sorted(producer.native_ids) == sorted(published[2:])  # the 10 newest
-    assert server.units_used == 300 and 403 not in server.responses  # never overspent
+    assert server.units_used == 300
+    assert 403 not in server.responses
     budget = connector.budget()
     assert budget is not None
     assert (budget.remaining, budget.limit, budget.unit) == (0, 300, "units")
@@ -284,7 +288,7 @@ def test_the_smallest_safe_poll_interval_spreads_the_quota_and_a_faster_job_is_w
 ) -> None:
     job = make_job("a", "b", "c", poll_interval_s=60, state_dir=str(tmp_path))
 
-    with caplog.at_level(logging.WARNING, logger="ingest.connectors.youtube"):
+    with caplog.at_level(logging.WARNING, logger="ingest.connectors.youtube.search"):
         connector = connect(server, clock, tmp_path, job=job)
 
     # 10,000 units / (100 per search x 3 hashtags) = 33 polls a day: one per 2592 s.

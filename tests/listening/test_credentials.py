@@ -96,6 +96,7 @@ def test_an_unreadable_secrets_file_is_an_error_that_quotes_none_of_it(
 
     with pytest.raises(CredentialsError) as error:
         resolver.resolve("brand", ["api_key"])
-    assert str(path) in str(error.value) and SECRET not in str(error.value)
+    assert str(path) in str(error.value)
+    assert SECRET not in str(error.value)
     # Listing jobs goes on: everything the file would give is reported missing.
     assert resolver.status("brand", ["api_key"]).missing == ("api_key",)

@@ -58,4 +58,5 @@ def test_ensure_job_reuses_the_same_job_and_reactivates_it(session: Session) -> 
     other, created_other = service.ensure_job(session, body("tea", feed="other"), NOBODY)
 
     assert (again.id, created_again, again.active) == (first.id, False, True)
-    assert created_other and other.id != first.id
+    assert created_other
+    assert other.id != first.id

@@ -19,4 +19,5 @@ def test_settings_table_lists_each_variable_once() -> None:
 
 def test_readme_starts_with_the_run_and_test_commands() -> None:
     head = README.read_text(encoding="utf-8").split("\n## ")[0]
-    assert "make run" in head and "make test" in head
+    assert "make run" in head
+    assert "make test" in head

@@ -11,7 +11,7 @@ The position is the newest ``time_us`` (Unix microseconds) as a string. Jetstrea
 ``cursor`` for about 36 hours, so a reconnection or a restart asks for ``cursor`` = the saved
 position minus ``rewind_s`` seconds: events near the cut may come twice (dropped downstream by
 ``post_id``), none is lost. A job stopped for longer than the replay window misses the rest:
-search (:mod:`ingest.connectors.bluesky_search`) is the backfill for that.
+search (:mod:`ingest.connectors.bluesky.search`) is the backfill for that.
 
 Jetstream does not say an author's handle: the DID stands in for it (``author.id`` and
 ``author.handle`` are both the DID; the permalink uses the DID, which bsky.app resolves).
@@ -31,11 +31,14 @@ import httpx
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from contract import PoisonMessage, RawPost, normalize_hashtag
+from contract import PoisonMessage, RawPost
 from ingest.connectors.base import ConfigError, JobSpec, StreamEvent, Unavailable
-from ingest.connectors.bluesky_post import POST_COLLECTION, post_uri, record_hashtags, to_post
-from ingest.connectors.from_job import Hooks, url_option
+from ingest.connectors.bluesky.post import POST_COLLECTION, PostRef, record_hashtags, to_post
+from ingest.connectors.from_job import Hooks
 from ingest.connectors.http import USER_AGENT
+from ingest.connectors.normalizing import followed_hashtags
+from ingest.connectors.options import url_option
+from listening.networks import BLUESKY
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +51,7 @@ Connect = Callable[[str], ClientConnection]
 class BlueskyStreamConnector:
     """Jetstream for one job's hashtags; build it with :meth:`from_job`."""
 
-    network = "bluesky"
-    #: Jetstream is open to anyone: no account, no token.
-    REQUIRED_CREDENTIALS: tuple[str, ...] = ()
-    OPTIONAL_CREDENTIALS: tuple[str, ...] = ()
+    network = BLUESKY.name
 
     def __init__(
         self,
@@ -63,9 +63,7 @@ class BlueskyStreamConnector:
         open_timeout_s: float = 10.0,
         connect: Connect | None = None,
     ) -> None:
-        self.hashtags = tuple(dict.fromkeys(t for t in map(normalize_hashtag, hashtags) if t))
-        if not self.hashtags:
-            raise ConfigError("bluesky: the job follows no hashtag")
+        self.hashtags = followed_hashtags(self.network, hashtags)
         self.url = url
         self._rewind_us = int(rewind_s * 1_000_000)
         self._tick_s = tick_s
@@ -82,7 +80,7 @@ class BlueskyStreamConnector:
         *,
         connect: Connect | None = None,
         tick_s: float = 1.0,
-        **hooks: Unpack[Hooks],
+        **_hooks: Unpack[Hooks],
     ) -> BlueskyStreamConnector:
         """The connector for ``job``: options ``jetstream_url`` and ``rewind_s``. The ``hooks``
         (HTTP client, clock) are accepted like every connector's and unused: the websocket is
@@ -167,8 +165,7 @@ class BlueskyStreamConnector:
         )
         return to_post(
             commit.get("record"),
-            did=did,
-            rkey=rkey,
+            PostRef(did, rkey),
             followed=self.hashtags,
             collected_at=collected_at,
             seen_at=seen_at,
@@ -180,7 +177,7 @@ class BlueskyStreamConnector:
             return None
         did, commit = item.get("did"), item.get("commit")
         rkey = commit.get("rkey") if isinstance(commit, dict) else None
-        return post_uri(did, rkey) if isinstance(did, str) and isinstance(rkey, str) else None
+        return PostRef(did, rkey).uri if isinstance(did, str) and isinstance(rkey, str) else None
 
     def close(self) -> None:
         """Nothing to release: each :meth:`stream` closes its own connection."""

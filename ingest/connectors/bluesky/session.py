@@ -19,15 +19,8 @@ from typing import Any
 import httpx
 
 from ingest.connectors.base import AuthFailed, MalformedResponse
-from ingest.connectors.http import (
-    ApiClient,
-    RateLimit,
-    Verdict,
-    epoch_reset,
-    header_number,
-    json_object,
-    seconds_reset,
-)
+from ingest.connectors.http import ApiClient, Verdict, bearer, json_object
+from ingest.connectors.rate_limit import RateLimit, epoch_reset, header_number, seconds_reset
 
 NEEDS_SESSION = (
     "a session is required: set the credentials identifier and app_password "
@@ -84,16 +77,21 @@ class XrpcSession:
                 return self.api.get_json(url, params=params)
             except AuthFailed as exc:
                 raise AuthFailed(f"{exc}; {NEEDS_SESSION}", status=exc.status) from None
-        if self._access_jwt is None:
-            self._create()
         try:
-            return self.api.get_json(url, params=params, headers=_bearer(self._access_jwt))
+            return self.api.get_json(url, params=params, headers=self._signed_in())
         except SessionExpired:
             self._refresh()
         try:
-            return self.api.get_json(url, params=params, headers=_bearer(self._access_jwt))
+            return self.api.get_json(url, params=params, headers=self._signed_in())
         except SessionExpired as exc:
             raise AuthFailed(f"{exc} (again, right after a new session)", status=401) from None
+
+    def _signed_in(self) -> dict[str, str]:
+        """The session's ``Authorization`` header, logging in first if there is no session."""
+        if self._access_jwt is None:
+            self._create()
+        assert self._access_jwt is not None  # _create keeps a token or raises
+        return bearer(self._access_jwt)
 
     def _create(self) -> None:
         assert self._login is not None
@@ -112,7 +110,7 @@ class XrpcSession:
             self._create()
 
     def _post(self, method: str, body: dict[str, str] | None, token: str | None = None) -> Any:
-        headers = _bearer(token) if token else None
+        headers = bearer(token) if token else None
         url = f"{self._base_url}/{method}"
         response = self.api.request("POST", url, json=body, headers=headers)
         try:
@@ -126,7 +124,3 @@ class XrpcSession:
             raise MalformedResponse("bluesky: the session answer has no accessJwt")
         refresh = session.get("refreshJwt")
         self._access_jwt, self._refresh_jwt = access, refresh if isinstance(refresh, str) else None
-
-
-def _bearer(token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

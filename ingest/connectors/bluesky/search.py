@@ -2,7 +2,7 @@
 
 Jetstream is the live source; search fills in history and what a stream outage missed. Search
 is refused without a session in practice, so the connector logs in with the credentials
-``identifier`` + ``app_password`` (:mod:`ingest.connectors.bluesky_session`).
+``identifier`` + ``app_password`` (:mod:`ingest.connectors.bluesky.session`).
 
 Results come newest first (``sort=latest``) and can only be paged *back* with ``cursor``, so a
 poll reads a *window*: everything since the last poll (``since``), page by page back. A window
@@ -15,79 +15,31 @@ posts of that overlap are remembered (``seen``) so that they are not returned ag
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
 from contract import Engagement, PoisonMessage, RawPost, normalize_hashtag, utcnow
-from ingest.connectors.base import (
-    Budget,
-    ConfigError,
-    FetchResult,
-    JobSpec,
-    MalformedResponse,
-    position_object,
-    position_text,
-)
-from ingest.connectors.bluesky_post import parse_datetime, split_post_uri, to_post, view_media
-from ingest.connectors.bluesky_session import XrpcSession, classify, read_rate_limit
-from ingest.connectors.from_job import Hooks, Wiring, int_option, optional_credential, url_option
+from ingest.connectors.base import ConfigError, FetchResult, JobSpec, MalformedResponse
+from ingest.connectors.bluesky.post import parse_datetime, split_post_uri, to_post, view_media
+from ingest.connectors.bluesky.search_position import SearchPosition, iso, within
+from ingest.connectors.bluesky.session import XrpcSession, classify, read_rate_limit
+from ingest.connectors.catch_up import PageCaps
+from ingest.connectors.from_job import ApiConnector, Hooks, Wiring
 from ingest.connectors.http import ApiClient, http_client
-
-log = logging.getLogger(__name__)
+from ingest.connectors.normalizing import count
+from ingest.connectors.options import int_option, optional_credential, url_option
+from listening.networks import BLUESKY
 
 DEFAULT_BASE_URL = "https://bsky.social/xrpc"
 PAGE_LIMIT = 100
 #: Pages of one window read per fetch; the runner checkpoints between fetches.
 DEFAULT_MAX_PAGES = 10
 DEFAULT_OVERLAP_S = 60.0
-#: Overlap posts remembered at most (a hashtag with more posts a minute re-sends some).
-MAX_SEEN = 1000
 
 
-@dataclass
-class SearchPosition:
-    """What a hashtag's position holds (saved as JSON): the window being read and the posts of
-    the overlap already returned (AT URI -> sortAt)."""
-
-    since: datetime | None = None
-    newest: datetime | None = None
-    cursor: str | None = None
-    seen: dict[str, datetime] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, position: str | None) -> SearchPosition:
-        data = position_object(position)
-        if data is None:
-            if position:
-                log.warning("bluesky: ignoring unreadable search position %r", position)
-            data = {}
-        seen = data.get("seen")
-        seen = seen if isinstance(seen, dict) else {}
-        return cls(
-            since=parse_datetime(data.get("since")),
-            newest=parse_datetime(data.get("newest")),
-            cursor=data["cursor"] if isinstance(data.get("cursor"), str) else None,
-            seen={uri: at for uri, value in seen.items() if (at := parse_datetime(value))},
-        )
-
-    def dump(self) -> str:
-        return position_text(
-            {
-                "since": _iso(self.since),
-                "newest": _iso(self.newest),
-                "cursor": self.cursor,
-                "seen": {uri: _iso(at) for uri, at in self.seen.items()},
-            }
-        )
-
-
-class BlueskyConnector:
+class BlueskyConnector(ApiConnector):
     """``searchPosts`` by hashtag; build it with :meth:`from_job`."""
-
-    network = "bluesky"
 
     def __init__(
         self,
@@ -97,22 +49,18 @@ class BlueskyConnector:
         base_url: str = DEFAULT_BASE_URL,
         identifier: str | None = None,
         app_password: str | None = None,
-        backfill_pages: int = 1,
-        max_pages: int = DEFAULT_MAX_PAGES,
+        pages: PageCaps,
         overlap_s: float = DEFAULT_OVERLAP_S,
         now: Callable[[], datetime] = utcnow,
-        owns_client: bool = False,
     ) -> None:
-        self._api = api
+        super().__init__(api)
         self.hashtags = tuple(t for t in map(normalize_hashtag, hashtags) if t)
         self._base_url = base_url.rstrip("/")
         login = (identifier, app_password) if identifier and app_password else None
         self._session = XrpcSession(api, self._base_url, login)
-        self._backfill_pages = backfill_pages
-        self._max_pages = max_pages
+        self._pages = pages
         self._overlap = timedelta(seconds=overlap_s)
         self._now = now
-        self._owns_client = owns_client
 
     def __repr__(self) -> str:  # the password and tokens stay out of reprs
         return f"BlueskyConnector(base_url={self._base_url!r})"
@@ -127,27 +75,19 @@ class BlueskyConnector:
         if (identifier is None) != (password is None):
             missing = "app_password" if password is None else "identifier"
             raise ConfigError(f"bluesky: credential {missing} is missing (search needs both)")
-        backfill_pages = int_option(job, "backfill_pages", 1)
-        max_pages = int_option(job, "max_pages", DEFAULT_MAX_PAGES)
+        pages = PageCaps.of(job, most=DEFAULT_MAX_PAGES)
         overlap_s = int_option(job, "overlap_s", int(DEFAULT_OVERLAP_S))
         wiring = Wiring(**hooks)
-        api = wiring.api(
-            "bluesky",
-            http_client,
-            rate_limit=read_rate_limit,
-            classify=classify,
-        )
+        api = wiring.api(BLUESKY.name, http_client, rate_limit=read_rate_limit, classify=classify)
         return cls(
             api,
             hashtags=job.hashtags,
             base_url=base_url,
             identifier=identifier,
             app_password=password,
-            backfill_pages=backfill_pages,
-            max_pages=max_pages,
+            pages=pages,
             overlap_s=overlap_s,
             now=wiring.now,
-            owns_client=wiring.owns_client,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -157,7 +97,7 @@ class BlueskyConnector:
         fresh = state.since is None and state.cursor is None
         cursor, newest = state.cursor, state.newest
         found: dict[str, tuple[datetime | None, Any]] = {}
-        for _ in range(self._backfill_pages if fresh else self._max_pages):
+        for _ in range(self._pages.backfill if fresh else self._pages.most):
             posts, cursor = self._page(tag, since=state.since, cursor=cursor)
             older = 0
             for post in posts:
@@ -187,7 +127,7 @@ class BlueskyConnector:
             since = state.since or newest
             overlaps.append((since, since + self._overlap))
             state = SearchPosition(since=state.since, newest=newest, cursor=cursor)
-        state.seen = _within(seen, overlaps)
+        state.seen = within(seen, overlaps)
         items = [post for _, post in sorted(found.values(), key=_oldest_first)]
         return FetchResult(items=items, position=state.dump(), more=cursor is not None)
 
@@ -196,17 +136,15 @@ class BlueskyConnector:
         if not isinstance(item, dict):
             raise PoisonMessage(f"Bluesky PostView is a JSON {type(item).__name__}, not an object")
         uri, author = item.get("uri"), item.get("author")
-        parts = split_post_uri(uri) if isinstance(uri, str) else None
-        if parts is None:
+        ref = split_post_uri(uri) if isinstance(uri, str) else None
+        if ref is None:
             raise PoisonMessage(f"Bluesky PostView has no post AT URI: {uri!r}")
-        did, rkey = parts
-        if not isinstance(author, dict) or author.get("did") != did:
+        if not isinstance(author, dict) or author.get("did") != ref.did:
             raise PoisonMessage("Bluesky PostView's author is missing or not the URI's DID")
         handle, name = author.get("handle"), author.get("displayName")
         return to_post(
             item.get("record"),
-            did=did,
-            rkey=rkey,
+            ref,
             followed=self.hashtags,
             collected_at=collected_at,
             first_tag=normalize_hashtag(tag),
@@ -214,10 +152,10 @@ class BlueskyConnector:
             display_name=name if isinstance(name, str) else None,
             media=view_media(item["embed"]) if isinstance(item.get("embed"), dict) else None,
             engagement=Engagement(
-                likes=_count(item.get("likeCount")),
-                reposts=_count(item.get("repostCount")),
-                replies=_count(item.get("replyCount")),
-                quotes=_count(item.get("quoteCount")),
+                likes=count(item.get("likeCount")),
+                reposts=count(item.get("repostCount")),
+                replies=count(item.get("replyCount")),
+                quotes=count(item.get("quoteCount")),
             ),
             seen_at=parse_datetime(item.get("indexedAt")),
         )
@@ -226,15 +164,6 @@ class BlueskyConnector:
         """The post's AT URI."""
         uri = item.get("uri") if isinstance(item, dict) else None
         return uri if isinstance(uri, str) else None
-
-    def budget(self) -> Budget | None:
-        """What the newest answer's ``RateLimit-*`` headers said."""
-        return self._api.rate_limit_budget()
-
-    def close(self) -> None:
-        """Close the HTTP client if :meth:`from_job` made it."""
-        if self._owns_client:
-            self._api.client.close()
 
     def _page(
         self, tag: str, *, since: datetime | None, cursor: str | None
@@ -246,7 +175,7 @@ class BlueskyConnector:
             "limit": PAGE_LIMIT,
         }
         if since is not None:
-            params["since"] = _iso(since) or ""
+            params["since"] = iso(since) or ""
         if cursor is not None:
             params["cursor"] = cursor
         body = self._session.get("app.bsky.feed.searchPosts", params)
@@ -270,24 +199,3 @@ def _sort_at(post: Any) -> datetime | None:
 
 def _oldest_first(entry: tuple[datetime | None, Any]) -> datetime:
     return entry[0] or datetime.max.replace(tzinfo=UTC)
-
-
-def _within(
-    seen: dict[str, datetime], ranges: list[tuple[datetime, datetime]]
-) -> dict[str, datetime]:
-    """The posts whose sortAt falls in one of ``ranges``, the newest :data:`MAX_SEEN`."""
-    kept = sorted(
-        ((at, uri) for uri, at in seen.items() if any(a <= at <= b for a, b in ranges)),
-        reverse=True,
-    )
-    return {uri: at for at, uri in kept[:MAX_SEEN]}
-
-
-def _iso(when: datetime | None) -> str | None:
-    if when is None:
-        return None
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -1,8 +1,7 @@
 """From a Mastodon Status (JSON, field names as documented) to a :class:`~contract.RawPost`.
 
-Only the fields the contract needs are declared; anything else in the status is ignored, so a
-newer Mastodon adding fields changes nothing. A status that does not fit raises
-:class:`~contract.PoisonMessage` with a reason a person can act on.
+Only the fields the contract needs are declared (:class:`WireModel`). A status that does not
+fit raises :class:`~contract.PoisonMessage` with a reason a person can act on.
 
 Hashtags come from the status' own ``tags`` and from its text (a remote server's ``tags`` can
 be incomplete), after the polled hashtag, which is always first.
@@ -14,17 +13,8 @@ import re
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
-
-from contract import (
-    Author,
-    Engagement,
-    Media,
-    Platform,
-    RawPost,
-    normalize_hashtag,
-)
-from ingest.connectors.normalizing import count, invalid_is_poison
+from contract import Author, Engagement, Media, Platform, RawPost, normalize_hashtag
+from ingest.connectors.normalizing import WireModel, count, invalid_is_poison
 from ingest.html_text import html_to_text
 
 MediaType = Literal["image", "video", "gifv", "audio", "unknown"]
@@ -34,18 +24,18 @@ _MEDIA_TYPES: frozenset[str] = frozenset(get_args(MediaType))
 _TEXT_HASHTAG = re.compile(r"(?<![\w/#&])#(\w*[^\W\d_]\w*)")
 
 
-class _Status(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class MastodonAccount(WireModel):
+    """The status' author; ``acct`` is ``user`` on its own instance, ``user@host`` elsewhere."""
 
-
-class MastodonAccount(_Status):
     id: str
     acct: str
     display_name: str | None = None
     followers_count: int | None = None
 
 
-class MastodonMediaAttachment(_Status):
+class MastodonMediaAttachment(WireModel):
+    """An attachment; ``url`` is null for remote media the instance has not fetched yet."""
+
     type: str = "unknown"
     url: str | None = None
     preview_url: str | None = None
@@ -53,11 +43,13 @@ class MastodonMediaAttachment(_Status):
     description: str | None = None
 
 
-class MastodonTag(_Status):
+class MastodonTag(WireModel):
     name: str
 
 
-class MastodonStatus(_Status):
+class MastodonStatus(WireModel):
+    """A Status as ``/api/v1/timelines/tag`` and the streaming API send it."""
+
     id: str
     created_at: datetime
     account: MastodonAccount
@@ -71,6 +63,17 @@ class MastodonStatus(_Status):
     favourites_count: int | None = None
     media_attachments: list[MastodonMediaAttachment] = []
     tags: list[MastodonTag] = []
+
+
+def status_id(raw: Any) -> str | None:
+    """The id of a raw status, if it has one."""
+    native_id = raw.get("id") if isinstance(raw, dict) else None
+    return native_id if isinstance(native_id, str) and native_id else None
+
+
+def id_order(native_id: str) -> tuple[int, str]:
+    """Mastodon ids are decimal strings of unequal length: order by length, then by text."""
+    return len(native_id), native_id
 
 
 def is_boost(raw: Any) -> bool:

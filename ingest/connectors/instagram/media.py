@@ -13,16 +13,10 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 
-from contract import (
-    Author,
-    Engagement,
-    Media,
-    Platform,
-    RawPost,
-)
-from ingest.connectors.normalizing import count, invalid_is_poison
+from contract import Author, Engagement, Media, Platform, RawPost
+from ingest.connectors.normalizing import WireModel, count, invalid_is_poison
 
 #: Hashtag search never says who posted; the contract needs an author, so all share this one.
 UNKNOWN_AUTHOR = Author(id="unknown", handle="instagram-user")
@@ -34,20 +28,16 @@ MediaType = Literal["image", "video", "unknown"]
 _MEDIA_TYPES: dict[str, MediaType] = {"IMAGE": "image", "VIDEO": "video"}
 
 
-class _Graph(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class IgChild(_Graph):
+class IgChild(WireModel):
     media_type: str | None = None
     media_url: str | None = None
 
 
-class IgChildren(_Graph):
+class IgChildren(WireModel):
     data: list[IgChild] = []
 
 
-class IgMedia(_Graph):
+class IgMedia(WireModel):
     id: str
     timestamp: datetime
     caption: str | None = None

@@ -18,21 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from contract import (
-    Author,
-    Engagement,
-    Media,
-    Platform,
-    PoisonMessage,
-    RawPost,
-    normalize_hashtag,
-)
-from ingest.connectors.normalizing import invalid_is_poison
+from contract import Author, Engagement, Media, Platform, PoisonMessage, RawPost, normalize_hashtag
+from ingest.connectors.normalizing import WireModel, invalid_is_poison
 
 POST_COLLECTION = "app.bsky.feed.post"
 TAG_FEATURE = "app.bsky.richtext.facet#tag"
@@ -47,8 +39,9 @@ _TRAILING_PUNCTUATION = ".,;:!?\u2026)]}\"'\u00bb\u201d\u2019"
 _ELLIPSIS = ("...", "…")
 
 
-class _Lexicon(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+class _Lexicon(WireModel):
+    # Field names are the lexicon's camelCase ones, as aliases of the snake_case attributes.
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class _ByteSlice(_Lexicon):
@@ -71,17 +64,29 @@ class PostRecord(_Lexicon):
     tags: list[str] = []
 
 
-def post_uri(did: str, rkey: str) -> str:
-    """The AT URI of a post: its ``native_id``."""
-    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+class PostRef(NamedTuple):
+    """Which post a record is: its author's DID and its record key."""
+
+    did: str
+    rkey: str
+
+    @property
+    def uri(self) -> str:
+        """The post's AT URI: its ``native_id``."""
+        return f"at://{self.did}/{POST_COLLECTION}/{self.rkey}"
+
+    @property
+    def permalink(self) -> str:
+        """Where bsky.app shows the post (it resolves the DID)."""
+        return f"https://bsky.app/profile/{self.did}/post/{self.rkey}"
 
 
-def split_post_uri(uri: str) -> tuple[str, str] | None:
-    """``(did, rkey)`` of a post's AT URI, or ``None`` if it is not one."""
+def split_post_uri(uri: str) -> PostRef | None:
+    """The post an AT URI names, or ``None`` if it names no post."""
     parts = uri.removeprefix("at://").split("/") if uri.startswith("at://") else []
     if len(parts) != 3 or parts[1] != POST_COLLECTION or not parts[0] or not parts[2]:
         return None
-    return parts[0], parts[2]
+    return PostRef(parts[0], parts[2])
 
 
 def record_hashtags(record: Any) -> list[str]:
@@ -110,9 +115,8 @@ def text_hashtags(text: str) -> list[str]:
 
 def to_post(
     raw: Any,
+    ref: PostRef,
     *,
-    did: str,
-    rkey: str,
     followed: Collection[str],
     collected_at: datetime,
     first_tag: str | None = None,
@@ -122,7 +126,7 @@ def to_post(
     engagement: Engagement | None = None,
     seen_at: datetime | None = None,
 ) -> RawPost | None:
-    """The post of one record by ``did``, or ``None`` when it carries no followed hashtag (and
+    """The post of one record (``ref``), or ``None`` when it carries no followed hashtag (and
     no ``first_tag``, the hashtag it was searched by, is given).
 
     ``handle`` defaults to the DID (Jetstream does not say the handle); ``media`` to the images
@@ -140,17 +144,17 @@ def to_post(
     if created_at is None:
         raise PoisonMessage(f"Bluesky post has no readable createdAt: {record.created_at!r}")
     if media is None:
-        media = record_media(did, raw.get("embed") if isinstance(raw, dict) else None)
+        media = record_media(ref.did, raw.get("embed") if isinstance(raw, dict) else None)
     with invalid_is_poison("Bluesky post does not fit RawPost"):
         return RawPost(
             platform=Platform.BLUESKY,
-            native_id=(uri := post_uri(did, rkey)),
-            post_id=f"{Platform.BLUESKY.value}:{uri}",
+            native_id=ref.uri,
+            post_id=f"{Platform.BLUESKY.value}:{ref.uri}",
             hashtags=[*([first_tag] if first_tag else []), *matched, *carried],
             text=expanded_text(record),
-            author=Author(id=did, handle=handle or did, display_name=display_name or None),
+            author=Author(id=ref.did, handle=handle or ref.did, display_name=display_name or None),
             media=media,
-            permalink=f"https://bsky.app/profile/{did}/post/{rkey}",
+            permalink=ref.permalink,
             language=record.langs[0] if record.langs else None,
             created_at=created_at,
             collected_at=collected_at,
@@ -196,25 +200,13 @@ def record_media(did: str, embed: Any) -> list[Media]:
         for image in _list(embed.get("images")):
             cid = _blob_cid(image.get("image")) if isinstance(image, dict) else None
             if cid is not None:
-                media.append(
-                    Media(
-                        type="image",
-                        url=f"{IMAGE_CDN}/feed_fullsize/plain/{did}/{cid}@jpeg",
-                        preview_url=f"{IMAGE_CDN}/feed_thumbnail/plain/{did}/{cid}@jpeg",
-                        alt_text=_text_or_none(image.get("alt")),
-                    )
-                )
+                full = f"{IMAGE_CDN}/feed_fullsize/plain/{did}/{cid}@jpeg"
+                thumb = f"{IMAGE_CDN}/feed_thumbnail/plain/{did}/{cid}@jpeg"
+                media.append(_media("image", full, thumb, image.get("alt")))
         return media
     if kind == "app.bsky.embed.video" and (cid := _blob_cid(embed.get("video"))) is not None:
         base = f"{VIDEO_CDN}/{quote(did, safe='')}/{cid}"
-        return [
-            Media(
-                type="video",
-                url=f"{base}/playlist.m3u8",
-                preview_url=f"{base}/thumbnail.jpg",
-                alt_text=_text_or_none(embed.get("alt")),
-            )
-        ]
+        return [_media("video", f"{base}/playlist.m3u8", f"{base}/thumbnail.jpg", embed.get("alt"))]
     return []
 
 
@@ -227,24 +219,13 @@ def view_media(view: Any) -> list[Media]:
         return view_media(view.get("media"))
     if kind == "app.bsky.embed.images#view":
         return [
-            Media(
-                type="image",
-                url=image["fullsize"],
-                preview_url=_text_or_none(image.get("thumb")),
-                alt_text=_text_or_none(image.get("alt")),
-            )
+            _media("image", image["fullsize"], _text_or_none(image.get("thumb")), image.get("alt"))
             for image in _list(view.get("images"))
             if isinstance(image, dict) and isinstance(image.get("fullsize"), str)
         ]
     if kind == "app.bsky.embed.video#view" and isinstance(view.get("playlist"), str):
-        return [
-            Media(
-                type="video",
-                url=view["playlist"],
-                preview_url=_text_or_none(view.get("thumbnail")),
-                alt_text=_text_or_none(view.get("alt")),
-            )
-        ]
+        thumbnail = _text_or_none(view.get("thumbnail"))
+        return [_media("video", view["playlist"], thumbnail, view.get("alt"))]
     return []
 
 
@@ -268,6 +249,11 @@ def _is_shortened(shown: str, uri: str) -> bool:
         return False
     bare = uri.split("://", 1)[-1]
     return any(u.startswith(stem) for u in (uri, bare, bare.removeprefix("www.")))
+
+
+def _media(kind: Literal["image", "video"], url: str, preview: str | None, alt: Any) -> Media:
+    """One image or video; ``alt`` as the author wrote it (an empty one is none)."""
+    return Media(type=kind, url=url, preview_url=preview, alt_text=_text_or_none(alt))
 
 
 def _blob_cid(blob: Any) -> str | None:

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from ingest.connectors.base import AuthFailed, MalformedResponse
-from ingest.connectors.http import RETRY, RateLimit, RateLimitReader, Verdict, json_object
+from ingest.connectors.http import RETRY, Verdict, json_object
+from ingest.connectors.rate_limit import RateLimit, RateLimitReader
 
 THROTTLING_CODES = frozenset({4, 17, 32, 613})
 RETRYABLE_CODES = frozenset({1, 2})  # "unknown error" / "service temporarily unavailable"

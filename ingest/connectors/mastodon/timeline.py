@@ -27,37 +27,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 
 from contract import RawPost, normalize_hashtag
-from ingest.connectors.base import Budget, FetchResult, JobSpec, MalformedResponse
-from ingest.connectors.from_job import (
-    Hooks,
-    Wiring,
-    int_option,
-    optional_credential,
-    url_option,
-)
-from ingest.connectors.http import (
-    ApiClient,
-    RateLimit,
-    header_number,
-    http_client,
-    iso_reset,
-    json_error_message,
-)
-from ingest.connectors.mastodon_status import is_boost, status_to_post
+from ingest.connectors.base import FetchResult, JobSpec, MalformedResponse
+from ingest.connectors.from_job import ApiConnector, Hooks, Wiring
+from ingest.connectors.http import ApiClient, bearer, http_client, json_error_message
+from ingest.connectors.mastodon.status import id_order, is_boost, status_id, status_to_post
+from ingest.connectors.options import int_option, optional_credential, url_option
+from ingest.connectors.rate_limit import RateLimit, header_number, iso_reset
 from ingest.link_header import parse_link_header
+from listening.networks import MASTODON
 
 log = logging.getLogger(__name__)
-
-NETWORK = "mastodon"
-#: Public tag timelines need no token; an instance that requires login takes ``access_token``.
-REQUIRED_CREDENTIALS: tuple[str, ...] = ()
-OPTIONAL_CREDENTIALS: tuple[str, ...] = ("access_token",)
-OPTIONS: dict[str, str] = {
-    "base_url": "Mastodon instance whose hashtag timelines are polled "
-    "(default https://mastodon.social).",
-    "page_limit": "Statuses per page (`limit`, 1 to 40; default 40).",
-    "backfill_pages": "Pages of history taken on the first poll of a hashtag (default 1).",
-}
 
 DEFAULT_BASE_URL = "https://mastodon.social"
 #: Mastodon silently clamps ``limit`` above 40 on timelines.
@@ -69,11 +48,10 @@ MAX_PAGES_PER_POLL = 25
 
 _TIMELINE = "/api/v1/timelines/tag/"
 _HINTS = {
-    401: "this instance requires an access token (credential access_token, "
-    "UGC_MASTODON_ACCESS_TOKEN), or the token is invalid",
+    401: "this instance requires an access token (credential access_token under the job's "
+    "credentials_ref), or the token is invalid",
     403: "the access token is not allowed to read this timeline",
-    404: "check base_url (UGC_MASTODON_BASE_URL): is {host} a Mastodon instance, "
-    "and the hashtag valid?",
+    404: "check the job's base_url option: is {host} a Mastodon instance, and the hashtag valid?",
     422: "the instance rejected the request: check the hashtag",
 }
 
@@ -92,7 +70,7 @@ def make_http_client(base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> 
     return http_client(base_url=base_url, timeout_s=timeout_s, follow_redirects=True)
 
 
-def read_rate_limit(response: httpx.Response, now: datetime) -> RateLimit:
+def read_rate_limit(response: httpx.Response, _now: datetime) -> RateLimit:
     """``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset`` (an ISO 8601 timestamp)."""
     return RateLimit(
         remaining=header_number(response, "X-RateLimit-Remaining"),
@@ -114,10 +92,8 @@ def read_error(response: httpx.Response) -> str | None:
     return f"{message or response.reason_phrase}; {hint.format(host=host)}"
 
 
-class MastodonConnector:
+class MastodonConnector(ApiConnector):
     """Hashtag timelines of one instance; build it with :meth:`from_job`."""
-
-    network = NETWORK
 
     def __init__(
         self,
@@ -127,15 +103,13 @@ class MastodonConnector:
         page_limit: int = MAX_PAGE_LIMIT,
         backfill_pages: int = 1,
         access_token: str | None = None,
-        owns_client: bool = False,
     ) -> None:
-        self._api = api
+        super().__init__(api)
         self._base_url = base_url.rstrip("/")
         self._host = urlsplit(self._base_url).netloc.lower()
         self._page_limit = page_limit
         self._backfill_pages = backfill_pages
-        self._headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
-        self._owns_client = owns_client
+        self._headers = bearer(access_token) if access_token else {}
 
     def __repr__(self) -> str:  # the token stays out of reprs
         return f"MastodonConnector(base_url={self._base_url!r})"
@@ -143,14 +117,13 @@ class MastodonConnector:
     @classmethod
     def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> MastodonConnector:
         """The connector for ``job``: options ``base_url``, ``page_limit``, ``backfill_pages``;
-        credential ``access_token`` when the instance requires login. ``client`` is the caller's
-        to close; without one, the connector makes one and closes it in :meth:`close`."""
+        credential ``access_token`` when the instance requires login."""
         wiring = Wiring(**hooks)
         base_url = url_option(job, "base_url", DEFAULT_BASE_URL).rstrip("/")
         page_limit = int_option(job, "page_limit", MAX_PAGE_LIMIT, high=MAX_PAGE_LIMIT)
         backfill_pages = int_option(job, "backfill_pages", 1)
         api = wiring.api(
-            NETWORK,
+            MASTODON.name,
             lambda: make_http_client(base_url),
             rate_limit=read_rate_limit,
             error_message=read_error,
@@ -161,7 +134,6 @@ class MastodonConnector:
             page_limit=page_limit,
             backfill_pages=backfill_pages,
             access_token=optional_credential(job, "access_token"),
-            owns_client=wiring.owns_client,
         )
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
@@ -184,16 +156,7 @@ class MastodonConnector:
 
     def item_key(self, item: Any) -> str | None:
         """The status id."""
-        return _status_id(item)
-
-    def budget(self) -> Budget | None:
-        """What the newest answer's ``X-RateLimit-*`` headers said (per IP, per 5 minutes)."""
-        return self._api.rate_limit_budget()
-
-    def close(self) -> None:
-        """Close the HTTP client if :meth:`from_job` made it."""
-        if self._owns_client:
-            self._api.client.close()
+        return status_id(item)
 
     def tag_timeline(
         self, tag: str, *, max_id: str | None = None, min_id: str | None = None
@@ -249,7 +212,7 @@ class MastodonConnector:
             cursor = page.newer_min_id
             # Without a cursor that moves forward, stop here: the position still advances to
             # the newest status seen, so the next fetch resumes from there without a gap.
-            if cursor is None or _id_order(cursor) <= _id_order(min_id):
+            if cursor is None or id_order(cursor) <= id_order(min_id):
                 log.warning(
                     "#%s on %s: no forward cursor past %s; the next poll goes on from here",
                     tag,
@@ -262,37 +225,27 @@ class MastodonConnector:
         return statuses, True
 
 
-def _status_id(raw: Any) -> str | None:
-    native_id = raw.get("id") if isinstance(raw, dict) else None
-    return native_id if isinstance(native_id, str) and native_id else None
-
-
-def _id_order(native_id: str) -> tuple[int, str]:
-    """Mastodon ids are decimal strings of unequal length: order by length, then by text."""
-    return len(native_id), native_id
-
-
 def _oldest_first_unique(statuses: Iterable[Any]) -> list[Any]:
     """Oldest first, so that the topic reads in the order the posts were written; a status
     seen twice (overlapping pages) once. Statuses without an id stay, to be dead-lettered."""
     seen: set[str] = set()
     unique: list[Any] = []
     for raw in statuses:
-        native_id = _status_id(raw)
+        native_id = status_id(raw)
         if native_id is not None:
             if native_id in seen:
                 continue
             seen.add(native_id)
         unique.append(raw)
-    return sorted(unique, key=lambda s: _id_order(_status_id(s) or ""))
+    return sorted(unique, key=lambda s: id_order(status_id(s) or ""))
 
 
 def _newest_id(statuses: Iterable[Any], since: str | None) -> str | None:
     """The newest status id among ``statuses`` and ``since``."""
-    ids = [i for i in map(_status_id, statuses) if i is not None]
+    ids = [i for i in map(status_id, statuses) if i is not None]
     if since is not None:
         ids.append(since)
-    return max(ids, key=_id_order, default=None)
+    return max(ids, key=id_order, default=None)
 
 
 def _query_param(url: str | None, name: str) -> str | None:

@@ -1,5 +1,5 @@
-"""A Reddit search result (a ``t3`` listing child): its place in the listing, and its
-:class:`~contract.RawPost`.
+"""A Reddit search result (a ``t3`` listing child): its place in the listing (and so a job's
+position), and its :class:`~contract.RawPost`.
 
 Reddit has no hashtag entity, so a post is kept only when its title or self text carries the
 followed tag *as a hashtag* (``#brand``, any case, not inside a word; ``\\#brand`` as Reddit's
@@ -22,17 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
-
-from contract import (
-    Author,
-    Engagement,
-    Media,
-    Platform,
-    PoisonMessage,
-    RawPost,
-)
-from ingest.connectors.normalizing import count, invalid_is_poison
+from contract import Author, Engagement, Media, Platform, PoisonMessage, RawPost
+from ingest.connectors.base import position_object, position_text
+from ingest.connectors.catch_up import Backlog
+from ingest.connectors.normalizing import WireModel, count, invalid_is_poison
 
 #: Not inside a word, an entity or a URL (``/#anchor``); at least one letter (``#1`` is not one).
 HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
@@ -41,40 +34,36 @@ _IMAGE_HOSTS = frozenset({"i.redd.it"})
 DELETED = "[deleted]"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class RedditImageSource(_Model):
+class RedditImageSource(WireModel):
     url: str
 
 
-class RedditPreviewImage(_Model):
+class RedditPreviewImage(WireModel):
     source: RedditImageSource
 
 
-class RedditPreview(_Model):
+class RedditPreview(WireModel):
     images: list[RedditPreviewImage] = []
 
 
-class RedditVideo(_Model):
+class RedditVideo(WireModel):
     fallback_url: str
 
 
-class RedditMedia(_Model):
+class RedditMedia(WireModel):
     reddit_video: RedditVideo | None = None
 
 
-class RedditGalleryEntry(_Model):
+class RedditGalleryEntry(WireModel):
     media_id: str
     caption: str | None = None
 
 
-class RedditGallery(_Model):
+class RedditGallery(WireModel):
     items: list[RedditGalleryEntry] = []
 
 
-class RedditPost(_Model):
+class RedditPost(WireModel):
     id: str
     author: str
     author_fullname: str | None = None
@@ -122,6 +111,30 @@ class ListingMark:
 
     def dump(self) -> dict[str, Any]:
         return {"created_utc": self.created_utc, "name": self.name}
+
+
+#: A position: the newest post produced, and while a gap is open the ``after`` cursor it goes on
+#: from (:mod:`ingest.connectors.catch_up`).
+Mark = Backlog[ListingMark, str]
+
+
+def encode_mark(mark: Mark) -> str:
+    """``{"created_utc", "name"}``, plus ``after`` and ``newest`` while a gap is open."""
+    if mark.resume is None:
+        return position_text(mark.since.dump())
+    newest = mark.newest or mark.since
+    return position_text({**mark.since.dump(), "after": mark.resume, "newest": newest.dump()})
+
+
+def decode_mark(position: str) -> Mark | None:
+    """What :func:`encode_mark` wrote; ``None`` for anything else."""
+    raw = position_object(position)
+    since = ListingMark.load(raw)
+    if raw is None or since is None:
+        return None
+    after = raw.get("after")
+    after = after if isinstance(after, str) and after else None
+    return Backlog(since, after, ListingMark.load(raw.get("newest")))
 
 
 def child_id(child: Any) -> str | None:

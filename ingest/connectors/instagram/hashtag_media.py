@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -30,10 +29,8 @@ from typing import Any, Unpack
 
 import httpx
 
-from contract import Platform, RawPost, utcnow
-from ingest.connectors import instagram_graph as graph
+from contract import RawPost, utcnow
 from ingest.connectors.base import (
-    DEFAULT_STATE_DIR,
     AuthFailed,
     Budget,
     ConfigError,
@@ -44,9 +41,12 @@ from ingest.connectors.base import (
     position_object,
     position_text,
 )
-from ingest.connectors.from_job import (
-    Hooks,
-    Wiring,
+from ingest.connectors.from_job import ApiConnector, Hooks, Wiring
+from ingest.connectors.http import ApiClient, http_client
+from ingest.connectors.instagram import graph
+from ingest.connectors.instagram.budget import HASHTAG_LIMIT, HashtagBudget
+from ingest.connectors.instagram.media import media_to_post
+from ingest.connectors.options import (
     flag_option,
     int_option,
     required_credential,
@@ -54,28 +54,12 @@ from ingest.connectors.from_job import (
     state_dir_option,
     text_option,
 )
-from ingest.connectors.http import ApiClient, http_client
-from ingest.connectors.instagram_budget import HASHTAG_LIMIT, HashtagBudget
-from ingest.connectors.instagram_media import media_to_post
+from listening.networks import INSTAGRAM
 
 log = logging.getLogger(__name__)
 
-NETWORK = Platform.INSTAGRAM.value
-REQUIRED_CREDENTIALS: tuple[str, ...] = ("access_token",)
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 EDGES = ("recent_media", "top_media")
-OPTIONS: dict[str, str] = {
-    "ig_user_id": "Id of the Instagram business or creator account that searches (required).",
-    "base_url": f"Graph API base URL, version included (default {DEFAULT_BASE_URL}).",
-    "edges": "Comma-separated media edges to read: recent_media, top_media (default both).",
-    "state_dir": "Directory of the hashtag budget file, one per account "
-    f"(default UGC_STATE_DIR, else {DEFAULT_STATE_DIR}).",
-    "max_pages": "Pages (50 media each) read per edge and poll (default 20).",
-    "throttle_wait_s": "Seconds to wait when Meta throttles the app (default 900).",
-    "max_poll_interval_s": "Longest poll interval accepted: the edges keep 24 h (default 21600).",
-    "check_recent_searches": "Ask recently_searched_hashtags before using a new hashtag "
-    "(default true).",
-}
 
 FIELDS = (
     "id,caption,media_type,media_url,permalink,timestamp,like_count,comments_count,"
@@ -86,14 +70,12 @@ WINDOW = timedelta(hours=24)
 SEEN_FOR = WINDOW + timedelta(hours=1)
 
 
-class InstagramConnector:
+class InstagramConnector(ApiConnector):
     """Polls Instagram hashtags for one business account (``ig_user_id``)."""
-
-    network = NETWORK
 
     def __init__(
         self,
-        client: httpx.Client,
+        api: ApiClient,
         *,
         access_token: str,
         ig_user_id: str,
@@ -101,12 +83,11 @@ class InstagramConnector:
         base_url: str = DEFAULT_BASE_URL,
         edges: tuple[str, ...] = EDGES,
         max_pages: int = 20,
-        throttle_wait_s: float = 900.0,
         check_recent_searches: bool = True,
         now: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
     ) -> None:
+        super().__init__(api)
         self._token = access_token
         self._ig_user_id = ig_user_id
         self._hashtags = hashtags
@@ -116,16 +97,6 @@ class InstagramConnector:
         self._check_recent_searches = check_recent_searches
         self._now = now
         self._sleep = sleep
-        self._api = ApiClient(
-            client,
-            network=NETWORK,
-            rate_limit=graph.app_usage(timedelta(seconds=throttle_wait_s)),
-            classify=graph.classify,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
-            max_rate_limit_wait_s=max(throttle_wait_s, 900.0),
-        )
 
     @classmethod
     def from_job(cls, job: JobSpec, **hooks: Unpack[Hooks]) -> InstagramConnector:
@@ -152,19 +123,24 @@ class InstagramConnector:
         max_pages = int_option(job, "max_pages", 20)
         throttle_wait_s = seconds_option(job, "throttle_wait_s", 900.0)
         wiring = Wiring(**hooks)
+        api = wiring.api(
+            INSTAGRAM.name,
+            http_client,
+            rate_limit=graph.app_usage(timedelta(seconds=throttle_wait_s)),
+            classify=graph.classify,
+            max_rate_limit_wait_s=max(throttle_wait_s, 900.0),
+        )
         return cls(
-            wiring.http_client(http_client),
+            api,
             access_token=token,
             ig_user_id=ig_user_id,
             hashtags=HashtagBudget(state_dir_option(job), ig_user_id, now=wiring.now),
             base_url=text_option(job, "base_url", DEFAULT_BASE_URL),
             edges=edges,
             max_pages=max_pages,
-            throttle_wait_s=throttle_wait_s,
             check_recent_searches=flag_option(job, "check_recent_searches", True),
             now=wiring.now,
             sleep=wiring.sleep,
-            jitter=wiring.jitter,
         )
 
     # --- PollingConnector -------------------------------------------------------------------
@@ -203,10 +179,8 @@ class InstagramConnector:
         return native_id if isinstance(native_id, str) and native_id else None
 
     def budget(self) -> Budget | None:
+        """Hashtags left this week for the account."""
         return self._hashtags.budget()
-
-    def close(self) -> None:
-        self._api.client.close()
 
     # --- the Graph API ----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 An item is ``{"tweet": <tweet>, "author": <includes.users entry or null>, "media":
 [<includes.media entries>]}``, built by :func:`read_page` from a search page so that each tweet
 can be normalized (or dead-lettered) on its own. Only the fields the contract needs are
-declared.
+declared (:class:`~ingest.connectors.normalizing.WireModel`).
 
 X escapes ``&``, ``<`` and ``>`` in tweet text as HTML entities: the text is unescaped. A long
 post's full text is in ``note_tweet`` (``text`` is cut at 280 characters).
@@ -18,19 +18,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from contract import (
-    Author,
-    Engagement,
-    Media,
-    Platform,
-    PoisonMessage,
-    RawPost,
-)
+from contract import Author, Engagement, Media, Platform, PoisonMessage, RawPost
 from ingest.connectors.base import MalformedResponse
 from ingest.connectors.http import json_object
-from ingest.connectors.normalizing import count, invalid_is_poison
+from ingest.connectors.normalizing import WireModel, count, invalid_is_poison
 
 #: A hashtag in text as X links it: ``#`` or the full-width U+FF03, not inside a word, with at
 #: least one letter (``#1`` is not a hashtag).
@@ -42,35 +35,37 @@ _MEDIA_TYPES: dict[str, Literal["image", "video", "gifv"]] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class XHashtag(_Model):
+class XHashtag(WireModel):
     tag: str
 
 
-class XEntities(_Model):
+class XEntities(WireModel):
     hashtags: list[XHashtag] = []
 
 
-class XNoteTweet(_Model):
+class XNoteTweet(WireModel):
+    """A long post's full text (``text`` is cut at 280 characters)."""
+
     text: str
     entities: XEntities | None = None
 
 
-class XReference(_Model):
+class XReference(WireModel):
     type: str
 
 
-class XPublicMetrics(_Model):
+class XPublicMetrics(WireModel):
+    """A tweet's counts (``impression_count`` and the rest are not needed)."""
+
     retweet_count: int | None = None
     reply_count: int | None = None
     like_count: int | None = None
     quote_count: int | None = None
 
 
-class XTweet(_Model):
+class XTweet(WireModel):
+    """A tweet with the ``tweet.fields`` the search asks for."""
+
     id: str = Field(pattern=r"^\d+$")
     text: str
     author_id: str
@@ -82,18 +77,23 @@ class XTweet(_Model):
     note_tweet: XNoteTweet | None = None
 
 
-class XUserMetrics(_Model):
+class XUserMetrics(WireModel):
     followers_count: int | None = None
 
 
-class XUser(_Model):
+class XUser(WireModel):
+    """An ``includes.users`` entry: the author of a tweet, found by its ``author_id``
+    (see :func:`read_page`)."""
+
     id: str
     username: str
     name: str | None = None
-    public_metrics: XUserMetrics | None = None
+    public_metrics: XUserMetrics = XUserMetrics()
 
 
-class XMedia(_Model):
+class XMedia(WireModel):
+    """An ``includes.media`` entry; a video has a ``preview_image_url`` but no ``url``."""
+
     media_key: str
     type: str = "unknown"
     url: str | None = None
@@ -101,7 +101,9 @@ class XMedia(_Model):
     alt_text: str | None = None
 
 
-class XItem(_Model):
+class XItem(WireModel):
+    """A tweet joined with its author and media (see :func:`read_page`)."""
+
     tweet: XTweet
     author: XUser | None
     media: list[XMedia] = []
@@ -132,7 +134,6 @@ def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | N
     if user is None or user.id != tweet.author_id:
         raise PoisonMessage(f"X tweet {tweet.id}: author {tweet.author_id} not in includes.users")
     text = html.unescape(tweet.note_tweet.text if tweet.note_tweet else tweet.text)
-    metrics = tweet.public_metrics
     with invalid_is_poison(f"X tweet {tweet.id} does not fit RawPost"):
         return RawPost(
             platform=Platform.X,
@@ -144,21 +145,14 @@ def tweet_to_post(item: Any, *, tag: str, collected_at: datetime) -> RawPost | N
                 id=user.id,
                 handle=user.username,
                 display_name=user.name or None,
-                followers=count(user.public_metrics.followers_count)
-                if user.public_metrics
-                else None,
+                followers=count(user.public_metrics.followers_count),
             ),
             media=[m for media in parsed.media if (m := _media(media)) is not None],
             permalink=f"https://x.com/{user.username}/status/{tweet.id}",
             language=_language(tweet.lang),
             created_at=tweet.created_at,
             collected_at=collected_at,
-            engagement=Engagement(
-                likes=count(metrics.like_count),
-                reposts=count(metrics.retweet_count),
-                replies=count(metrics.reply_count),
-                quotes=count(metrics.quote_count),
-            ),
+            engagement=_engagement(tweet.public_metrics),
         )
 
 
@@ -253,6 +247,15 @@ def _media(media: XMedia) -> Media | None:
         url=url,
         preview_url=media.preview_image_url,
         alt_text=media.alt_text or None,
+    )
+
+
+def _engagement(metrics: XPublicMetrics) -> Engagement:
+    return Engagement(
+        likes=count(metrics.like_count),
+        reposts=count(metrics.retweet_count),
+        replies=count(metrics.reply_count),
+        quotes=count(metrics.quote_count),
     )
 
 

@@ -1,34 +1,31 @@
 """The YouTube connector: ``search.list`` for ``#tag``, newest first, within a daily unit quota.
 
 A search costs 100 of the project's 10,000 daily units, so every call is counted first by
-:class:`~ingest.connectors.youtube_quota.QuotaLedger`; a call that would overspend is not made
+:class:`~ingest.connectors.youtube.quota.QuotaLedger`; a call that would overspend is not made
 and :class:`BudgetExhausted` tells the job to wait for midnight Pacific time (also when YouTube
 itself answers ``quotaExceeded``, a 403 that is not a credentials problem).
 
-Position (:mod:`~ingest.connectors.youtube_position`): the newest ``publishedAt`` produced and
+Position (:mod:`~ingest.connectors.youtube.position`): the newest ``publishedAt`` produced and
 the ids published at that instant (``publishedAfter`` is inclusive, so those come back and are
 dropped). Results come newest first, so a poll that stops early (the page cap, the quota) has
-the newest videos but not the oldest new ones: the position then also holds a ceiling
-(``before``: the oldest ``publishedAt`` fetched) and the next fetch reads
-``publishedAfter``..``publishedBefore`` until that window is drained, and only then moves
-``after`` up to the newest video seen (``top``).
+the newest videos but not the oldest new ones: that gap is caught up with as
+:mod:`ingest.connectors.catch_up` says, the next fetch reading
+``publishedAfter``..``publishedBefore`` (the oldest ``publishedAt`` fetched) until it is drained.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
-import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, Unpack
 
 import httpx
 
-from contract import Platform, RawPost, utcnow
+from contract import RawPost, utcnow
 from ingest.connectors.base import (
-    DEFAULT_STATE_DIR,
     AuthFailed,
     Budget,
     BudgetExhausted,
@@ -36,86 +33,66 @@ from ingest.connectors.base import (
     JobSpec,
     MalformedResponse,
 )
-from ingest.connectors.from_job import (
-    Hooks,
-    Wiring,
-    int_option,
-    required_credential,
-    state_dir_option,
-    text_option,
-)
+from ingest.connectors.catch_up import CatchUp, PageCaps, Pages
+from ingest.connectors.from_job import ApiConnector, Hooks, Wiring
 from ingest.connectors.http import (
     RETRY,
     ApiClient,
+    Classifier,
     Verdict,
     http_client,
     json_error_message,
     json_object,
 )
-from ingest.connectors.youtube_position import Instant, Position, newest, oldest
-from ingest.connectors.youtube_quota import SEARCH_COST, QuotaLedger, next_pacific_midnight
-from ingest.connectors.youtube_video import video_id, video_to_post
+from ingest.connectors.options import int_option, required_credential, state_dir_option, text_option
+from ingest.connectors.youtube.position import (
+    Instant,
+    decode_window,
+    encode_window,
+    later,
+    newest,
+    oldest,
+)
+from ingest.connectors.youtube.quota import SEARCH_COST, QuotaLedger, next_pacific_midnight
+from ingest.connectors.youtube.video import video_id, video_to_post
 from ingest.html_text import html_to_text
+from listening.networks import YOUTUBE
 
 log = logging.getLogger(__name__)
 
-NETWORK = Platform.YOUTUBE.value
-REQUIRED_CREDENTIALS: tuple[str, ...] = ("api_key",)
 DEFAULT_BASE_URL = "https://www.googleapis.com"
-OPTIONS: dict[str, str] = {
-    "base_url": f"YouTube Data API host (default {DEFAULT_BASE_URL}).",
-    "daily_quota": "Units per day of the key's project (default 10000; a search costs 100).",
-    "max_results": "Videos per search page, 1 to 50 (default 50).",
-    "max_pages": "Search pages per fetch before the rest waits for the next one (default 5).",
-    "backfill_pages": "Pages of history read on the very first poll of a hashtag (default 1).",
-    "state_dir": "Directory of the quota ledger, one per API key "
-    f"(default UGC_STATE_DIR, else {DEFAULT_STATE_DIR}).",
-}
 SEARCH_PATH = "/youtube/v3/search"
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID"})
 #: Pages of already-produced videos read past the page cap before a fetch gives up.
 MAX_STALE_PAGES = 10
+_CATCH_UP = CatchUp(YOUTUBE.name, decode_window, encode_window, later)
 
 
-class YouTubeConnector:
+class YouTubeConnector(ApiConnector):
     """Polls YouTube search for each hashtag of a job, one API key's quota at a time."""
-
-    network = NETWORK
 
     def __init__(
         self,
-        client: httpx.Client,
+        api: ApiClient,
         *,
         api_key: str,
         quota: QuotaLedger,
         hashtag_count: int = 1,
         base_url: str = DEFAULT_BASE_URL,
         max_results: int = 50,
-        max_pages: int = 5,
-        backfill_pages: int = 1,
+        pages: PageCaps,
         now: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], object] = time.sleep,
-        jitter: Callable[[], float] = random.random,
     ) -> None:
+        super().__init__(api)
         self._key = api_key
         self._quota = quota
         self._hashtag_count = hashtag_count
         self._url = base_url.rstrip("/") + SEARCH_PATH
         self._max_results = max_results
-        self._max_pages = max_pages
-        self._backfill_pages = backfill_pages
+        self._pages = pages
         self._now = now
-        self._api = ApiClient(
-            client,
-            network=NETWORK,
-            error_message=_error_message,
-            classify=self._classify,
-            now=now,
-            sleep=sleep,
-            jitter=jitter,
-        )
 
     def __repr__(self) -> str:
         return f"YouTubeConnector(url={self._url!r})"  # never the key
@@ -126,23 +103,24 @@ class YouTubeConnector:
         api_key = required_credential(job, "api_key")
         max_results = int_option(job, "max_results", 50, high=50)
         daily_quota = int_option(job, "daily_quota", 10_000)
-        max_pages = int_option(job, "max_pages", 5)
-        backfill_pages = int_option(job, "backfill_pages", 1)
+        pages = PageCaps.of(job, most=5)
         wiring = Wiring(**hooks)
+        quota = QuotaLedger(state_dir_option(job), api_key, daily_quota=daily_quota, now=wiring.now)
+        api = wiring.api(
+            YOUTUBE.name,
+            http_client,
+            error_message=_error_message,
+            classify=quota_verdicts(quota, wiring.now),
+        )
         connector = cls(
-            wiring.http_client(http_client),
+            api,
             api_key=api_key,
-            quota=QuotaLedger(
-                state_dir_option(job), api_key, daily_quota=daily_quota, now=wiring.now
-            ),
+            quota=quota,
             hashtag_count=max(1, len(job.hashtags)),
             base_url=text_option(job, "base_url", DEFAULT_BASE_URL),
             max_results=max_results,
-            max_pages=max_pages,
-            backfill_pages=backfill_pages,
+            pages=pages,
             now=wiring.now,
-            sleep=wiring.sleep,
-            jitter=wiring.jitter,
         )
         safe = connector.min_poll_interval_s()
         if job.poll_interval_s < safe:
@@ -166,30 +144,10 @@ class YouTubeConnector:
 
     def fetch(self, tag: str, position: str | None) -> FetchResult:
         """Videos with ``#tag`` published since ``position`` (the newest pages on a first poll)."""
-        state = Position.parse(position)
-        if state is None:
-            items, _ = self._search(tag, {}, pages=self._backfill_pages)
-            # Nothing yet: listen from now on, or a burst before the next poll would be cut
-            # to the newest pages again.
-            now = Instant(self._now().strftime("%Y-%m-%dT%H:%M:%SZ"), set())
-            return FetchResult(items, Position(after=newest(items) or now).encode())
-        window = {"publishedAfter": state.after.at}
-        if state.before is not None:
-            window["publishedBefore"] = state.before.at
-        known = state.after.ids | (state.before.ids if state.before is not None else set())
-        found, drained = self._search(tag, window, pages=self._max_pages, known=known)
-        items = [item for item in found if video_id(item) not in known]
-        top = state.top or newest(found)
-        if drained:
-            after = top if top is not None else state.after
-            return FetchResult(items, Position(after=after).encode())
-        bottom = oldest(found)
-        if bottom is None:
-            return FetchResult(items, None)
-        if state.before is not None and bottom.instant == state.before.instant:
-            bottom = Instant(bottom.at, bottom.ids | state.before.ids)
-        ceiling = Position(after=state.after, top=top, before=bottom)
-        return FetchResult(items, ceiling.encode(), more=True)
+        # A first poll that finds nothing listens from now on, or a burst before the next poll
+        # would be cut to the newest pages again.
+        now = Instant(self._now().strftime("%Y-%m-%dT%H:%M:%SZ"), set())
+        return _CATCH_UP.fetch(tag, position, partial(self._read, tag), self._pages, start=now)
 
     def normalize(self, item: Any, tag: str, collected_at: datetime) -> RawPost | None:
         return video_to_post(item, tag=tag, collected_at=collected_at)
@@ -198,12 +156,30 @@ class YouTubeConnector:
         return video_id(item)
 
     def budget(self) -> Budget | None:
+        """What is left of the key's daily units."""
         return self._quota.budget()
 
-    def close(self) -> None:
-        self._api.client.close()
-
     # --- the API ------------------------------------------------------------------------------
+
+    def _read(
+        self, tag: str, after: Instant | None, before: Instant | None, pages: int
+    ) -> Pages[Instant, Instant]:
+        """Up to ``pages`` pages published from ``after`` to ``before`` (both inclusive, so the
+        videos of those seconds already produced are dropped); the oldest instant read is where
+        a gap goes on."""
+        if after is None:
+            items, _ = self._search(tag, {}, pages=pages)
+            return Pages(items, newest(items), reached=True)
+        window = {"publishedAfter": after.at}
+        if before is not None:
+            window["publishedBefore"] = before.at
+        known = after.ids | (before.ids if before is not None else set())
+        found, drained = self._search(tag, window, pages=pages, known=known)
+        bottom = oldest(found)
+        if bottom is not None and before is not None and bottom.instant == before.instant:
+            bottom = Instant(bottom.at, bottom.ids | before.ids)
+        items = [item for item in found if video_id(item) not in known]
+        return Pages(items, newest(found), reached=drained, resume=bottom)
 
     def _search(
         self, tag: str, window: dict[str, str], *, pages: int, known: set[str] | None = None
@@ -253,16 +229,22 @@ class YouTubeConnector:
             params["pageToken"] = token
         return list(items.values()), False
 
-    def _classify(self, response: httpx.Response) -> Verdict:
+
+# --- the API's manners ------------------------------------------------------------------------
+
+
+def quota_verdicts(quota: QuotaLedger, now: Callable[[], datetime]) -> Classifier:
+    """Google's error reasons: a spent quota (a 403) waits for midnight Pacific time and marks
+    ``quota`` spent, a rate limit is retried, a bad key fails the job."""
+
+    def classify(response: httpx.Response) -> Verdict:
         if response.is_success:
             return None
         reasons = _reasons(response)
         message = _error_message(response) or response.reason_phrase
         if reasons & QUOTA_REASONS:
-            self._quota.exhausted()
-            return BudgetExhausted(
-                f"youtube: {message}", resets_at=next_pacific_midnight(self._now())
-            )
+            quota.exhausted()
+            return BudgetExhausted(f"youtube: {message}", resets_at=next_pacific_midnight(now()))
         if reasons & RATE_REASONS:
             return RETRY
         if reasons & KEY_REASONS:
@@ -273,8 +255,7 @@ class YouTubeConnector:
             )
         return None
 
-
-# --- the API's manners ------------------------------------------------------------------------
+    return classify
 
 
 def _reasons(response: httpx.Response) -> set[str]:

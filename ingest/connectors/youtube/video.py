@@ -13,15 +13,10 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from contract import (
-    Author,
-    Media,
-    Platform,
-    RawPost,
-)
-from ingest.connectors.normalizing import invalid_is_poison
+from contract import Author, Media, Platform, RawPost
+from ingest.connectors.normalizing import WireModel, invalid_is_poison
 
 VIDEO_KIND = "youtube#video"
 _HASHTAG = re.compile(r"(?<!\w)#(\w*[^\W\d]\w*)")
@@ -34,16 +29,11 @@ def video_id(item: Any) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-class _Wire(BaseModel):
-    # Field names are YouTube's own (camelCase), so a result validates as it comes.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class _Thumbnail(_Wire):
+class _Thumbnail(WireModel):
     url: str = Field(min_length=1)
 
 
-class _Snippet(_Wire):
+class _Snippet(WireModel):
     publishedAt: datetime
     channelId: str = Field(min_length=1)
     channelTitle: str | None = None
@@ -52,12 +42,15 @@ class _Snippet(_Wire):
     thumbnails: dict[str, _Thumbnail] = {}
 
 
-class _ResourceId(_Wire):
+class _ResourceId(WireModel):
     kind: str
     videoId: str = Field(min_length=1)
 
 
-class SearchResult(_Wire):
+class SearchResult(WireModel):
+    """A search result; the field names are YouTube's own (camelCase), so it validates as it
+    comes."""
+
     id: _ResourceId
     snippet: _Snippet
 

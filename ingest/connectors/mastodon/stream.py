@@ -7,9 +7,9 @@ comment lines starting with ``:``. One connection follows one hashtag, so a job 
 hashtag, each read by its own thread into one queue.
 
 SSE cannot resume, so each connection first *catches up* through the REST tag timeline
-(:class:`~ingest.connectors.mastodon.MastodonConnector`, ``min_id`` = the newest status id seen
-on that hashtag) once every stream is open: what was posted while the job was away comes from
-REST, what is posted from then on from the stream, and the overlap is deduplicated downstream
+(:class:`~ingest.connectors.mastodon.timeline.MastodonConnector`, ``min_id`` = the newest status
+id seen on that hashtag) once every stream is open: what was posted while the job was away comes
+from REST, what is posted from then on from the stream, and the overlap is deduplicated downstream
 by ``post_id``. The position is a JSON object ``{hashtag: newest status id}``; a hashtag that
 has none yet catches up from the newest id of the others.
 
@@ -42,21 +42,20 @@ from ingest.connectors.base import (
     position_object,
     position_text,
 )
-from ingest.connectors.from_job import Hooks, Wiring, optional_credential, text_option, url_option
-from ingest.connectors.http import json_error_message
-from ingest.connectors.mastodon import DEFAULT_BASE_URL, MastodonConnector, make_http_client
-from ingest.connectors.mastodon_status import is_boost, status_to_post
+from ingest.connectors.from_job import Hooks, Wiring
+from ingest.connectors.http import ApiClient, bearer, json_error_message
+from ingest.connectors.mastodon.status import id_order, is_boost, status_to_post
+from ingest.connectors.mastodon.timeline import (
+    DEFAULT_BASE_URL,
+    MastodonConnector,
+    make_http_client,
+)
+from ingest.connectors.normalizing import followed_hashtags
+from ingest.connectors.options import optional_credential, text_option, url_option
 from ingest.connectors.sse import ServerSentEvent, SseParser
+from listening.networks import MASTODON
 
 log = logging.getLogger(__name__)
-
-REQUIRED_CREDENTIALS: tuple[str, ...] = ()
-#: Without it the stream is refused and the job is polled instead.
-OPTIONAL_CREDENTIALS: tuple[str, ...] = ("access_token",)
-OPTIONS: dict[str, str] = {
-    "streaming_url": "Base URL of the instance's streaming API when it is not base_url "
-    "(see `urls.streaming_api` in /api/v1/instance).",
-}
 
 STREAM_PATH = "/api/v1/streaming/hashtag"
 #: Longer than Mastodon's heartbeat interval: a silent minute means the connection is dead.
@@ -67,28 +66,24 @@ _CONNECTED = object()
 class MastodonStreamConnector:
     """The hashtag streams of one instance for one job; build it with :meth:`from_job`."""
 
-    network = "mastodon"
+    network = MASTODON.name
 
     def __init__(
         self,
         hashtags: Sequence[str],
         *,
-        client: httpx.Client,
+        api: ApiClient,
         poller: MastodonConnector,
         streaming_url: str,
         access_token: str | None,
         tick_s: float = 1.0,
-        owns_client: bool = False,
     ) -> None:
-        self.hashtags = tuple(dict.fromkeys(t for t in map(normalize_hashtag, hashtags) if t))
-        if not self.hashtags:
-            raise ConfigError("mastodon: the job follows no hashtag")
+        self.hashtags = followed_hashtags(self.network, hashtags)
         self.poller = poller
-        self._client = client
+        self._api = api
         self._url = f"{streaming_url.rstrip('/')}{STREAM_PATH}"
         self._token = access_token
         self._tick_s = tick_s
-        self._owns_client = owns_client
 
     def __repr__(self) -> str:  # the token stays out of reprs
         return f"MastodonStreamConnector(url={self._url!r}, hashtags={self.hashtags!r})"
@@ -98,22 +93,22 @@ class MastodonStreamConnector:
         cls, job: JobSpec, *, tick_s: float = 1.0, **hooks: Unpack[Hooks]
     ) -> MastodonStreamConnector:
         """The connector for ``job``: the polling connector's options and ``access_token``,
-        plus ``streaming_url``. ``client`` is the caller's to close, as for polling."""
+        plus ``streaming_url``. The poller shares the stream's HTTP client, which only the
+        stream closes (and only if it made it)."""
         wiring = Wiring(**hooks)
         base_url = text_option(job, "base_url", DEFAULT_BASE_URL).rstrip("/")
         streaming_url = url_option(job, "streaming_url", base_url)
-        http = wiring.http_client(lambda: make_http_client(base_url))
+        api = wiring.api(MASTODON.name, lambda: make_http_client(base_url))
         poller = MastodonConnector.from_job(
-            job, client=http, now=wiring.now, sleep=wiring.sleep, jitter=wiring.jitter
+            job, client=api.client, now=wiring.now, sleep=wiring.sleep, jitter=wiring.jitter
         )
         return cls(
             job.hashtags,
-            client=http,
+            api=api,
             poller=poller,
             streaming_url=streaming_url,
             access_token=optional_credential(job, "access_token"),
             tick_s=tick_s,
-            owns_client=wiring.owns_client,
         )
 
     def stream(self, position: str | None, stop: threading.Event) -> Iterator[StreamEvent]:
@@ -170,9 +165,8 @@ class MastodonStreamConnector:
         return self.poller.item_key(item)
 
     def close(self) -> None:
-        """Close the HTTP client if :meth:`from_job` made it."""
-        if self._owns_client:
-            self._client.close()
+        """Close the HTTP client if :meth:`from_job` made it; a client passed in stays open."""
+        self._api.close()
 
     def _until_connected(
         self, inbox: queue.Queue[Any], stop: threading.Event
@@ -193,7 +187,7 @@ class MastodonStreamConnector:
 
     def _catch_up(self, newest: dict[str, str], stop: threading.Event) -> Iterator[StreamEvent]:
         """What each hashtag's REST timeline has after the newest id seen on it."""
-        floor = max(newest.values(), key=_id_order)
+        floor = max(newest.values(), key=id_order)
         for tag in self.hashtags:
             since = newest.get(tag, floor)
             while not stop.is_set():
@@ -216,16 +210,17 @@ class MastodonStreamConnector:
     def _update(self, tag: str, status: Any, newest: dict[str, str]) -> StreamEvent:
         native_id = self.poller.item_key(status)
         seen = newest.get(tag)
-        if native_id is not None and (seen is None or _id_order(native_id) > _id_order(seen)):
+        if native_id is not None and (seen is None or id_order(native_id) > id_order(seen)):
             newest[tag] = native_id
         return StreamEvent(item=status, position=position_text(newest))
 
     def _read(self, tag: str, inbox: queue.Queue[Any], done: threading.Event) -> None:
         """One hashtag's stream into ``inbox``: events, then the error that ended it."""
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": "text/event-stream"}
+        assert self._token is not None  # stream() starts no reader without one
+        headers = {**bearer(self._token), "Accept": "text/event-stream"}
         timeout = httpx.Timeout(10.0, read=READ_TIMEOUT_S)
         try:
-            with self._client.stream(
+            with self._api.client.stream(
                 "GET", self._url, params={"tag": tag}, headers=headers, timeout=timeout
             ) as response:
                 if refusal := self._refusal(tag, response):
@@ -282,8 +277,3 @@ def _load(position: str | None) -> dict[str, str]:
     if position:
         log.warning("mastodon: ignoring unreadable stream position %r", position)
     return {}
-
-
-def _id_order(native_id: str) -> tuple[int, str]:
-    """Mastodon ids are decimal strings of unequal length: order by length, then by text."""
-    return len(native_id), native_id

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contract import RiskLevel, Sentiment
 from database.engine import Base, UtcDateTime
+from database.enums import JobStatus, ListeningMode
 
 
 class PostStatus(StrEnum):
@@ -42,18 +43,6 @@ class PostStatus(StrEnum):
 class ModerationVerb(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
-
-
-class ListeningMode(StrEnum):
-    POLL = "poll"
-    STREAM = "stream"
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"  # not polled yet (new, or changed since it was)
-    OK = "ok"
-    BACKING_OFF = "backing_off"  # the last poll failed; it is retried after a backoff
-    FAILING = "failing"  # stopped until somebody changes the job (credentials, options)
 
 
 def _enum(enum: type[StrEnum], name: str) -> Enum:

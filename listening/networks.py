@@ -15,9 +15,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest.mock import patch
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 
 TIKTOK_UNAVAILABLE = (
     "TikTok's Research API is only for approved non-profit researchers; "
@@ -231,6 +230,9 @@ def describe(name: str, mode: str | None = None) -> Description:
 @contextmanager
 def register(entry: Network) -> Iterator[Network]:
     """Make ``entry`` a known network while the block runs (tests add fake networks)."""
-    # patch.dict puts the table back as it was, whatever the block added or replaced.
+    # patch.dict puts the table back as it was, whatever the block added or replaced; imported
+    # here because only tests register, and unittest.mock is no light import for a worker.
+    from unittest.mock import patch
+
     with patch.dict(_NETWORKS, {entry.name: entry}):
         yield entry

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from contract import normalize_hashtag
-from database.models import JobStatus, ListeningJob, ListeningMode
+from database.enums import JobStatus, ListeningMode
+from database.models import ListeningJob
 from listening.credentials import REF_PATTERN, CredentialStatus
 
 MIN_POLL_INTERVAL_S = 5.0

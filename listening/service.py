@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from contract import utcnow
+from database.enums import JobStatus, ListeningMode
 from database.errors import DomainError, NotFound
-from database.models import JobStatus, ListeningJob, ListeningJobHealth, ListeningMode
+from database.models import ListeningJob, ListeningJobHealth
 from database.paging import Page, page_of
 from listening import networks, repository
 from listening.credentials import CredentialResolver, CredentialStatus, env_name

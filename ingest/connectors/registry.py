@@ -17,9 +17,8 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Unpack
-from unittest.mock import patch
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors.base import ConfigError, JobSpec, PollingConnector, StreamingConnector
 from ingest.connectors.from_job import Hooks
 from ingest.connectors.spec import ConnectorSpec
@@ -92,5 +91,7 @@ def streaming_connector(job: JobSpec, **hooks: Unpack[Hooks]) -> StreamingConnec
 def register(spec: ConnectorSpec) -> Iterator[ConnectorSpec]:
     """Make ``spec``'s network known, described and built from ``spec`` while the block runs
     (tests add fake networks)."""
+    from unittest.mock import patch  # only tests register: kept out of a worker's imports
+
     with patch.dict(_REGISTERED, {spec.name: spec}), networks.register(spec.network):
         yield spec

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Unpack
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors.base import JobSpec, PollingConnector, StreamingConnector
 from ingest.connectors.from_job import Hooks
 from listening.networks import Network

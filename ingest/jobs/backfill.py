@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec
 from ingest.connectors.runner import MemoryHealth, PollingRunner

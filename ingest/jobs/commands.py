@@ -15,8 +15,8 @@ from kafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from database.enums import ListeningMode
 from database.errors import DomainError
-from database.models import ListeningMode
 from ingest.connectors.base import ConfigError, ConnectorError
 from ingest.jobs.request import (
     credential_resolver,

@@ -22,13 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract import utcnow
 from database.engine import create_db_engine, create_session_factory
-from database.models import (
-    JobStatus,
-    ListeningJob,
-    ListeningJobHealth,
-    ListeningMode,
-    ListeningPosition,
-)
+from database.enums import JobStatus, ListeningMode
+from database.models import ListeningJob, ListeningJobHealth, ListeningPosition
 from ingest.connectors.base import Budget, JobStopped
 
 log = logging.getLogger(__name__)

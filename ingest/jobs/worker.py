@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from database.models import JobStatus, ListeningMode
+from database.enums import JobStatus, ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec, JobStopped
 from ingest.connectors.runner import PollingRunner, stoppable_sleep

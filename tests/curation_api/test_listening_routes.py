@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from curation_api.app import create_app
 from curation_api.settings import ApiSettings
-from database.models import JobStatus, ListeningJobHealth
+from database.enums import JobStatus
+from database.models import ListeningJobHealth
 from listening.credentials import CredentialResolver
 from tests.curation_api.curation_factories import MODERATOR
 from tests.listening.fake_network import fake_network_description

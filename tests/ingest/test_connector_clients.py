@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import JobSpec
 from listening import networks

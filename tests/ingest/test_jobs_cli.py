@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
-from database.models import JobStatus
+from database.enums import JobStatus
 from ingest.cli import ingest
 from ingest.jobs.store import JobStore
 from listening import service

@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors import registry
 from ingest.connectors.base import ConfigError, JobSpec
 from ingest.connectors.spec import ConnectorSpec

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.cli import ingest
 from ingest.connectors.instagram import InstagramConnector
 from ingest.jobs.store import JobDefinition, JobStore

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from database.models import JobStatus
+from database.enums import JobStatus
 from ingest.connectors.base import Budget, JobStopped
 from ingest.jobs.store import JobStore, SchemaMissing
 from listening import service

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
-from database.models import JobStatus, ListeningPosition
+from database.enums import JobStatus
+from database.models import ListeningPosition
 from ingest.connectors.base import JobSpec
 from ingest.jobs.store import JobDefinition, JobStore
 from ingest.jobs.worker import ListeningWorker

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from listening import networks
 
 NETWORK = "fakenet"

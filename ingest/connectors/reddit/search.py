@@ -33,7 +33,7 @@ from typing import Any, Unpack
 import httpx
 
 from contract import RawPost, normalize_hashtag, utcnow
-from database.models import ListeningMode
+from database.enums import ListeningMode
 from ingest.connectors.base import AuthFailed, ConfigError, FetchResult, JobSpec, MalformedResponse
 from ingest.connectors.catch_up import CatchUp, PageCaps, Pages
 from ingest.connectors.from_job import ApiConnector, Hooks, Wiring

@@ -28,7 +28,10 @@ SCHEMA_VERSION = 1
 RAW_TOPIC = "ugc.posts.raw"
 SCORED_TOPIC = "ugc.posts.scored"
 DLQ_TOPIC = "ugc.posts.dlq"
-ALL_TOPICS = (RAW_TOPIC, SCORED_TOPIC, DLQ_TOPIC)
+# Commands to the ingest rights worker (keyed by post_id), and what it reports back.
+RIGHTS_COMMANDS_TOPIC = "ugc.rights.commands"
+RIGHTS_EVENTS_TOPIC = "ugc.rights.events"
+ALL_TOPICS = (RAW_TOPIC, SCORED_TOPIC, DLQ_TOPIC, RIGHTS_COMMANDS_TOPIC, RIGHTS_EVENTS_TOPIC)
 
 
 class Platform(StrEnum):
@@ -221,6 +224,59 @@ class DeadLetter(_Wire):
     @property
     def original(self) -> bytes:
         return base64.b64decode(self.original_b64)
+
+
+class RightsCommandKind(StrEnum):
+    SEND_REQUEST = "send_request"
+    SEND_THANK_YOU = "send_thank_you"
+    SEND_REMINDER = "send_reminder"
+
+
+class RightsCommand(_Wire):
+    """Ask the ingest rights worker to reply to a creator's post with ``text``.
+
+    ``idempotency_key`` is the same for every retry of one command: the worker sends each key
+    once, however often the relay delivers it.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    kind: RightsCommandKind
+    request_id: int
+    post_id: str
+    network: str
+    native_id: str
+    author_id: str
+    text: str
+    idempotency_key: str = Field(min_length=1)
+    created_at: AwareDatetime
+
+
+class RightsEventKind(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    MANUAL_SEND_NEEDED = "manual_send_needed"  # the network's API cannot send this one
+    REPLY = "reply"
+    POST_DELETED = "post_deleted"
+
+
+class RightsEvent(_Wire):
+    """What the ingest rights worker saw: our message sent (or not), a reply, a deletion.
+
+    Fields beyond ``kind``, ``post_id`` and ``at`` are set as the kind needs them: ``sent``
+    has ``reply_id`` and ``permalink`` of our message, ``failed`` a ``reason``, ``reply`` the
+    creator's ``reply_id``, ``author_id``, ``text`` and ``permalink``.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    kind: RightsEventKind
+    post_id: str
+    request_id: int | None = None
+    reply_id: str | None = None
+    author_id: str | None = None
+    text: str | None = None
+    permalink: str | None = None
+    reason: str | None = None
+    at: AwareDatetime
 
 
 class PoisonMessage(ValueError):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -16,11 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contract import utcnow
 from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
 from curation_api.listening.routes import router as listening_router
 from curation_api.moderation.routes import router as moderation_router
+from curation_api.rights.brand_routes import public_router as terms_router
+from curation_api.rights.brand_routes import router as brands_router
+from curation_api.rights.routes import router as rights_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
 from database.engine import create_db_engine, create_session_factory
@@ -43,6 +48,10 @@ TAGS = [
     {
         "name": "listening",
         "description": "Listening jobs (network, hashtags, credentials reference), their health.",
+    },
+    {
+        "name": "rights",
+        "description": "Rights to reuse posts: brands, terms, requests, decisions, proofs.",
     },
     {"name": "stats", "description": "Progress counters and the health check."},
 ]
@@ -83,11 +92,13 @@ def create_app(
     *,
     sessions: sessionmaker[Session] | None = None,
     credentials: CredentialResolver | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """The API for ``settings``. ``sessions`` replaces the session factory built from
     ``settings.database_url`` (tests bind it to a connection they roll back); ``credentials``
     the resolver of job secrets built from this process's ``UGC_CRED_*`` variables and
-    ``settings.secrets_file`` (it only ever tells which names are set)."""
+    ``settings.secrets_file`` (it only ever tells which names are set); ``clock`` the time
+    rules act at (the public feed's rights window, timers)."""
     engine = None
     if sessions is None:
         engine = create_db_engine(settings.database_url)
@@ -110,12 +121,15 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = sessions
+    app.state.clock = clock
     app.state.credentials = credentials or CredentialResolver(
         environ=os.environ, secrets_file=settings.secrets_file
     )
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(PublicFeedCORS, origins=settings.cors_origin_list)
-    for router in (moderation_router, feeds_router, listening_router, stats_router):
+    # Rights first: moderation's catch-all `/v1/posts/{post_id:path}` would take its paths.
+    routers = (rights_router, brands_router, terms_router, moderation_router, feeds_router)
+    for router in (*routers, listening_router, stats_router):
         app.include_router(router)
     return app
 

@@ -8,7 +8,7 @@ re-exported so that a feature needs one import for all of them.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -124,8 +124,15 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
+def get_now(request: Request) -> datetime:
+    """The time this request acts at, from the app's clock (tests move it)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 # --- Moderator authentication ---------------------------------------------------------------

@@ -30,8 +30,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contract import RiskLevel, Sentiment
+from database.columns import big_id, string_enum
 from database.engine import Base, UtcDateTime
 from database.enums import JobStatus, ListeningMode
+from database.outbox import OutboxMessage as OutboxMessage
+from database.rights_models import Brand as Brand
+from database.rights_models import BrandHashtag as BrandHashtag
+from database.rights_models import RightsProof as RightsProof
+from database.rights_models import RightsRequest as RightsRequest
+from database.rights_models import RightsTemplate as RightsTemplate
+from database.rights_models import RightsTransition as RightsTransition
+from database.rights_models import TermsVersion as TermsVersion
 
 
 class PostStatus(StrEnum):
@@ -46,16 +55,7 @@ class ModerationVerb(StrEnum):
 
 
 def _enum(enum: type[StrEnum], name: str) -> Enum:
-    # Stored as VARCHAR + CHECK rather than a native enum type: portable, and adding a value is
-    # a constraint change instead of an ALTER TYPE.
-    return Enum(
-        enum,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-    )
+    return string_enum(enum, name)
 
 
 class Post(Base):
@@ -111,10 +111,13 @@ class Post(Base):
     # when anything about it last changed.
     ingested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the network reported the original deleted: the post leaves every feed at once.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     hashtags: Mapped[list[PostHashtag]] = relationship(
         lazy="raise", order_by="PostHashtag.tag", viewonly=True
     )
+    rights_request: Mapped[RightsRequest | None] = relationship(lazy="raise", viewonly=True)
 
     __table_args__ = (
         # The moderation queue: one status, newest first, keyset on (created_at, post_id).
@@ -154,6 +157,8 @@ class Feed(Base):
 
     slug: Mapped[str] = mapped_column(String(63), primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The public page shows only posts whose reuse rights are granted for the website.
+    requires_rights: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -190,8 +195,7 @@ class ModerationAction(Base):
     __table_args__ = (Index("ix_moderation_actions_post_id_id", "post_id", "id"),)
 
 
-# BIGINT on PostgreSQL; SQLite only auto-increments a column declared exactly INTEGER.
-_JobId = BigInteger().with_variant(Integer(), "sqlite")
+_JobId = big_id()
 
 
 class ListeningJob(Base):

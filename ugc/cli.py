@@ -22,6 +22,7 @@ _SUBCOMMANDS = {
     "classify": ("classify.cli", "classify"),
     "topics": ("ugc.topics", "topics_group"),
     "settings": ("ugc.settings_doc", "settings_command"),
+    "rights": ("curation_api.rights.cli", "rights"),
 }
 
 _HELP = {
@@ -33,6 +34,7 @@ _HELP = {
     "classify": "Score posts: the stream worker, training and offline scoring.",
     "topics": "Create the Kafka topics.",
     "settings": "List every UGC_* setting with its default.",
+    "rights": "Rights to reuse creators' posts: check replies to rights requests.",
 }
 
 

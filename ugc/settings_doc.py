@@ -21,6 +21,7 @@ READS_NO_SETTINGS = {
     "ugc settings": "prints this table",
     "ugc ingest networks": "prints what the code knows of each network",
     "ugc ingest mastodon": "removed; it only prints what replaces it",
+    "ugc rights check-reply": "reads replies from a file or stdin, no service",
 }
 
 

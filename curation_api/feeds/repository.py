@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, literal, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from curation_api.kit import decode_cursor, newest_posts_first
-from database.models import Feed, Post, PostHashtag, PostStatus
+from database.engine import UtcDateTime
+from database.enums import RightsState
+from database.models import Feed, Post, PostHashtag, PostStatus, RightsRequest
 
 # Feeds page in slug order.
 SLUG_KEY: TypeAdapter[tuple[str]] = TypeAdapter(tuple[str])
@@ -40,17 +43,42 @@ def list_feeds(session: Session, *, cursor: str | None, limit: int) -> list[Feed
     return list(session.scalars(statement.order_by(Feed.slug).limit(limit)))
 
 
-def approved_posts_with_hashtags(
-    session: Session, hashtags: Sequence[str], *, cursor: str | None, limit: int
+def public_posts(
+    session: Session,
+    hashtags: Sequence[str],
+    *,
+    requires_rights: bool,
+    now: datetime,
+    cursor: str | None,
+    limit: int,
 ) -> list[Post]:
-    """Up to ``limit`` approved posts carrying any of ``hashtags``, newest first after
-    ``cursor``. A semi-join, so a post with two of the tags appears once."""
+    """Up to ``limit`` approved, not withdrawn posts carrying any of ``hashtags`` (and with
+    ``requires_rights``, whose rights are valid for the website at ``now``), newest first after
+    ``cursor``. Semi-joins, so a post with two of the tags appears once."""
     statement = (
         select(Post)
         .options(selectinload(Post.hashtags))
         .where(
             Post.status == PostStatus.APPROVED,
+            Post.withdrawn_at.is_(None),
             exists().where(PostHashtag.post_id == Post.post_id, PostHashtag.tag.in_(hashtags)),
         )
     )
+    if requires_rights:
+        statement = statement.where(rights_valid_on_website(now))
     return list(session.scalars(newest_posts_first(statement, cursor).limit(limit)))
+
+
+def rights_valid_on_website(now: datetime) -> ColumnElement[bool]:
+    """The post's rights are granted, for the website, and ``now`` is inside their window
+    (``starts_at`` included, ``ends_at`` excluded: a window ending at 12:00 drops the post at
+    12:00). Checked in the query, so no job has to take a post down on time. Revoked, declined,
+    expired and withdrawn requests are simply not ``granted``."""
+    at = literal(now, UtcDateTime())
+    return exists().where(
+        RightsRequest.post_id == Post.post_id,
+        RightsRequest.state == RightsState.GRANTED,
+        RightsRequest.scope_website == true(),
+        or_(RightsRequest.starts_at.is_(None), RightsRequest.starts_at <= at),
+        or_(RightsRequest.ends_at.is_(None), RightsRequest.ends_at > at),
+    )

@@ -14,6 +14,7 @@ from curation_api.kit import (
     InvalidCursor,
     ModeratorDep,
     NotFound,
+    NowDep,
     Page,
     SessionDep,
     Unauthorized,
@@ -92,16 +93,18 @@ def delete_feed(slug: str, _moderator: ModeratorDep, session: SessionDep) -> Non
 def feed_posts(
     slug: str,
     session: SessionDep,
+    now: NowDep,
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Public, no key: the feed's approved posts, newest first.
+    """Public, no key: the feed's approved posts, newest first; unless the feed says
+    otherwise, only those whose reuse rights are granted for the website right now.
 
     Cacheable for 30 s, with a weak ETag of the page: send it back as ``If-None-Match`` to get
     an empty 304 while the page is unchanged.
     """
-    page = service.feed_posts(session, slug, cursor=cursor, limit=limit)
+    page = service.feed_posts(session, slug, now=now, cursor=cursor, limit=limit)
     body = page.model_dump_json().encode()
     headers = {"Cache-Control": PUBLIC_CACHE_CONTROL, "ETag": weak_etag(body)}
     if if_none_match is not None and etag_matches(if_none_match, headers["ETag"]):

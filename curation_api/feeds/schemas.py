@@ -20,6 +20,13 @@ class FeedCreate(BaseModel):
         description="The feed shows approved posts carrying any of these (`#` optional).",
         examples=[["mybrand", "#MyBrandSummer"]],
     )
+    requires_rights: bool = Field(
+        default=True,
+        description=(
+            "Show only posts whose reuse rights are granted for the website, inside their "
+            "window, not revoked (false: every approved post, e.g. an internal wall)."
+        ),
+    )
 
     @field_validator("hashtags")
     @classmethod
@@ -36,6 +43,7 @@ class FeedRead(BaseModel):
     slug: str
     title: str
     hashtags: list[str]
+    requires_rights: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
 
@@ -45,6 +53,7 @@ class FeedRead(BaseModel):
             slug=feed.slug,
             title=feed.title,
             hashtags=[h.tag for h in feed.hashtags],
+            requires_rights=feed.requires_rights,
             created_at=feed.created_at,
             updated_at=feed.updated_at,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from contract import utcnow
@@ -20,6 +22,7 @@ def put_feed(session: Session, slug: str, body: FeedCreate) -> tuple[FeedRead, b
         feed = Feed(slug=slug, created_at=now, hashtags=[])
         repository.add_feed(session, feed)
     feed.title = body.title
+    feed.requires_rights = body.requires_rights
     feed.updated_at = now
     # Keep the rows of hashtags that stay: deleting and re-inserting the same primary key in
     # one flush is needless churn.
@@ -43,11 +46,19 @@ def delete_feed(session: Session, slug: str) -> None:
     session.flush()
 
 
-def feed_posts(session: Session, slug: str, *, cursor: str | None, limit: int) -> Page[FeedPost]:
-    """One page of a feed as the public sees it: approved posts with any of its hashtags."""
+def feed_posts(
+    session: Session, slug: str, *, now: datetime, cursor: str | None, limit: int
+) -> Page[FeedPost]:
+    """One page of a feed as the public sees it at ``now``: approved posts with any of its
+    hashtags, still online, and (unless the feed says otherwise) with valid rights."""
     feed = _existing_feed(session, slug)
-    posts = repository.approved_posts_with_hashtags(
-        session, [h.tag for h in feed.hashtags], cursor=cursor, limit=limit + 1
+    posts = repository.public_posts(
+        session,
+        [h.tag for h in feed.hashtags],
+        requires_rights=feed.requires_rights,
+        now=now,
+        cursor=cursor,
+        limit=limit + 1,
     )
     return page_of(posts, limit=limit, key=post_key, item=FeedPost.from_row)
 

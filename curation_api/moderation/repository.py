@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import TypeAdapter
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from contract import RiskLevel, Sentiment
 from curation_api.kit import decode_cursor, newest_posts_first
-from database.models import ModerationAction, Post, PostHashtag, PostStatus
+from database.enums import RightsState
+from database.models import ModerationAction, Post, PostHashtag, PostStatus, RightsRequest
 
 
 def list_posts(
@@ -21,6 +22,7 @@ def list_posts(
     sentiments: Sequence[Sentiment],
     risks: Sequence[RiskLevel],
     low_confidence: bool | None,
+    rights: Sequence[RightsState | None] = (),
     cursor: str | None,
     limit: int,
 ) -> list[Post]:
@@ -31,7 +33,9 @@ def list_posts(
     partial ``ix_posts_low_confidence_status_created_at_post_id`` for low-confidence posts; the
     hashtag filter is a semi-join so a post carrying two wanted tags still appears once.
     """
-    statement = select(Post).options(selectinload(Post.hashtags))
+    statement = select(Post).options(selectinload(Post.hashtags), selectinload(Post.rights_request))
+    if rights:
+        statement = statement.where(_rights_in(rights))
     if status is not None:
         statement = statement.where(Post.status == status)
     if hashtags:
@@ -55,10 +59,27 @@ def get_post(session: Session, post_id: str, *, for_update: bool = False) -> Pos
     """The post with its hashtags; ``for_update`` locks the row on PostgreSQL so that two
     moderators acting at once are serialized (SQLite transactions already are: BEGIN IMMEDIATE).
     """
-    statement = select(Post).where(Post.post_id == post_id).options(selectinload(Post.hashtags))
+    statement = (
+        select(Post)
+        .where(Post.post_id == post_id)
+        .options(selectinload(Post.hashtags), selectinload(Post.rights_request))
+    )
     if for_update:
         statement = statement.with_for_update(of=Post)
     return session.scalars(statement).one_or_none()
+
+
+def _rights_in(states: Sequence[RightsState | None]) -> ColumnElement[bool]:
+    """The post's rights request is in one of ``states`` (``None``: it has none)."""
+    wanted = [s for s in states if s is not None]
+    clauses: list[ColumnElement[bool]] = []
+    if wanted:
+        clauses.append(
+            exists().where(RightsRequest.post_id == Post.post_id, RightsRequest.state.in_(wanted))
+        )
+    if None in states:
+        clauses.append(~exists().where(RightsRequest.post_id == Post.post_id))
+    return or_(*clauses)
 
 
 def add_action(session: Session, action: ModerationAction) -> None:

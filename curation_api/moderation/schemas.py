@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -18,7 +19,10 @@ from contract import (
     SentimentScores,
     normalize_hashtag,
 )
+from database.enums import RightsState
 from database.models import ModerationAction, ModerationVerb, Post, PostStatus
+
+NO_RIGHTS_REQUEST = "none"
 
 
 class QueueStatus(StrEnum):
@@ -54,12 +58,16 @@ class QueueFilters(BaseModel):
             "unsure); `false`: only the others; absent: both."
         ),
     )
+    rights: list[RightsState | Literal["none"]] = Field(
+        default_factory=list,
+        description="Posts whose rights are in any of these states (`none`: never requested).",
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Posts per page.")
     cursor: str | None = Field(
         default=None, max_length=512, description="The `next_cursor` of the previous page."
     )
 
-    _split = field_validator("hashtag", "sentiment", "risk", mode="before")(_split_commas)
+    _split = field_validator("hashtag", "sentiment", "risk", "rights", mode="before")(_split_commas)
 
     @field_validator("hashtag")
     @classmethod
@@ -103,6 +111,12 @@ class PostRead(BaseModel):
         description="The scores are a guess: the language is unsupported or detection was unsure."
     )
     status: PostStatus
+    rights_state: RightsState | None = Field(
+        description="Where the post's rights request stands; null: never requested."
+    )
+    withdrawn_at: AwareDatetime | None = Field(
+        description="When the network reported the original deleted."
+    )
     moderated_at: AwareDatetime | None
     moderated_by: str | None
     ingested_at: AwareDatetime
@@ -110,11 +124,13 @@ class PostRead(BaseModel):
 
     @classmethod
     def from_row(cls, post: Post) -> PostRead:
-        """Needs ``post.hashtags`` loaded (the repository does it)."""
+        """Needs ``post.hashtags`` and ``post.rights_request`` loaded (the repository does it)."""
         return cls(
             post_id=post.post_id,
             platform=post.platform,
             native_id=post.native_id,
+            rights_state=post.rights_request.state if post.rights_request else None,
+            withdrawn_at=post.withdrawn_at,
             text=post.text,
             author=Author(
                 id=post.author_id,

@@ -8,12 +8,14 @@ from contract import utcnow
 from curation_api.kit import Moderator, NotFound, Page, page_of, post_key
 from curation_api.moderation import repository
 from curation_api.moderation.schemas import (
+    NO_RIGHTS_REQUEST,
     ModerationActionRead,
     ModerationCreate,
     PostRead,
     QueueFilters,
     QueueStatus,
 )
+from database.enums import RightsState
 from database.models import ModerationAction, ModerationVerb, PostStatus
 
 VERB_STATUS = {
@@ -32,6 +34,7 @@ def queue(session: Session, filters: QueueFilters) -> Page[PostRead]:
         sentiments=filters.sentiment,
         risks=filters.risk,
         low_confidence=filters.low_confidence,
+        rights=[None if r == NO_RIGHTS_REQUEST else RightsState(r) for r in filters.rights],
         cursor=filters.cursor,
         limit=filters.limit + 1,
     )

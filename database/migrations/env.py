@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import database.models  # noqa: F401  (registers the tables on Base.metadata)
+import database.models  # noqa: F401  (registers every table, rights and outbox too, on Base.metadata)
 from database.engine import Base, create_db_engine
 from database.settings import DatabaseSettings
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contract import DetectedLanguage
 from tests.curation_api.curation_factories import MODERATOR, T0, scored_post, store
+from tests.curation_api.rights_factories import grant, put_brand
 
 
 def put_feed(client: TestClient, slug: str, *hashtags: str, title: str = "Summer") -> Any:
@@ -19,9 +20,16 @@ def put_feed(client: TestClient, slug: str, *hashtags: str, title: str = "Summer
     )
 
 
+@pytest.fixture(autouse=True)
+def brand(client: TestClient) -> None:
+    put_brand(client, hashtags=("mybrand", "sale", "other"))
+
+
 def approve(client: TestClient, *post_ids: str) -> None:
+    """Approve the posts and grant their rights: what a feed that requires rights needs."""
     for post_id in post_ids:
         assert client.post(f"/v1/posts/{post_id}/approve", headers=MODERATOR).status_code == 200
+        grant(client, post_id)
 
 
 def public_ids(response: Any) -> list[str]:

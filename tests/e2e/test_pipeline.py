@@ -167,6 +167,16 @@ def test_replayed_posts_are_scored_queued_and_only_approved_ones_reach_the_feed(
     assert httpx.get(f"{api}/v1/feeds/demo/posts").json()["items"] == []
     assert httpx.post(f"{api}/v1/posts/{chosen.post_id}/approve", headers=headers).is_success
     assert httpx.post(f"{api}/v1/posts/{other.post_id}/reject", headers=headers).is_success
+    # Approved is not enough for a feed that requires rights: the creator's consent is.
+    assert httpx.get(f"{api}/v1/feeds/demo/posts").json()["items"] == []
+    brand = {"name": "Demo", "hashtags": [tag], "approval_hashtag": "#YesDemo"}
+    assert httpx.put(f"{api}/v1/brands/e2e", headers=headers, json=brand).is_success
+    terms = httpx.post(f"{api}/v1/brands/e2e/terms", headers=headers, json={"text": "Terms"})
+    assert terms.is_success
+    grant = {"decision": "granted", "method": "manual", "note": "yes by e-mail", "brand": "e2e"}
+    for post in (chosen, other):
+        response = httpx.post(f"{api}/v1/posts/{post.post_id}/rights", headers=headers, json=grant)
+        assert response.is_success, response.text
 
     feed = httpx.get(f"{api}/v1/feeds/demo/posts").json()
     assert [entry["post_id"] for entry in feed["items"]] == [chosen.post_id]

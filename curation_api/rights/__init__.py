@@ -1,0 +1,1 @@
+"""Rights to reuse creators' posts: asking, reading the creator's answer, keeping the proof."""

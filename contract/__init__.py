@@ -36,6 +36,7 @@ from contract.wire import (
     decode,
     encode,
     normalize_hashtag,
+    normalize_hashtags,
     summarize_validation_error,
     utcnow,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "decode",
     "encode",
     "normalize_hashtag",
+    "normalize_hashtags",
     "summarize_validation_error",
     "utcnow",
 ]

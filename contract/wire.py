@@ -64,6 +64,18 @@ def normalize_hashtag(tag: str) -> str:
     return tag.strip().lstrip("#").casefold()
 
 
+def normalize_hashtags(tags: list[str], *, max_length: int | None = None) -> list[str]:
+    """``tags`` normalized (:func:`normalize_hashtag`), empty ones dropped, deduplicated in
+    order; :class:`ValueError` (a validator's answer) when none is left or one is longer than
+    ``max_length`` (what a column holds; the wire itself sets no length)."""
+    normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
+    if not normalized:
+        raise ValueError("at least one non-empty hashtag is required")
+    if max_length is not None and any(len(t) > max_length for t in normalized):
+        raise ValueError(f"hashtags are at most {max_length} characters")
+    return normalized
+
+
 class _Wire(BaseModel):
     # Unknown fields are ignored so that an older consumer survives a newer, compatible producer.
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -119,10 +131,7 @@ class RawPost(_Wire):
     @field_validator("hashtags")
     @classmethod
     def _normalize_hashtags(cls, tags: list[str]) -> list[str]:
-        normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
-        if not normalized:
-            raise ValueError("at least one non-empty hashtag is required")
-        return normalized
+        return normalize_hashtags(tags)
 
     @field_validator("schema_version")
     @classmethod

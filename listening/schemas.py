@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
-from contract import normalize_hashtag
+from contract import normalize_hashtags
 from database.enums import JobStatus, ListeningMode
 from database.models import ListeningJob
 from listening.credentials import REF_PATTERN, CredentialStatus
@@ -16,12 +16,7 @@ MAX_HASHTAGS = 100
 
 def normalized_hashtags(tags: list[str]) -> list[str]:
     """``tags`` without ``#``, case-folded, deduplicated in order; at least one."""
-    normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
-    if not normalized:
-        raise ValueError("at least one non-empty hashtag is required")
-    if any(len(t) > 255 for t in normalized):
-        raise ValueError("hashtags are at most 255 characters")
-    return normalized
+    return normalize_hashtags(tags, max_length=255)
 
 
 HASHTAGS_DESCRIPTION = "Hashtags to listen for (`#` optional, case-insensitive)."

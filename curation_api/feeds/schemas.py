@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from contract import Media, normalize_hashtag
+from contract import Media, normalize_hashtags
 from database.models import Feed, Post
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -31,12 +31,7 @@ class FeedCreate(BaseModel):
     @field_validator("hashtags")
     @classmethod
     def _normalize(cls, tags: list[str]) -> list[str]:
-        normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
-        if not normalized:
-            raise ValueError("at least one non-empty hashtag is required")
-        if any(len(t) > 255 for t in normalized):
-            raise ValueError("hashtags are at most 255 characters")
-        return normalized
+        return normalize_hashtags(tags, max_length=255)
 
 
 class FeedRead(BaseModel):

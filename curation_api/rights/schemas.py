@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from contract import normalize_hashtag
+from contract import normalize_hashtags
 from database.enums import RightsActorKind, RightsMethod, RightsState, TemplateKind
 from database.rights_models import Brand, RightsRequest, RightsTransition, TermsVersion
 
@@ -61,10 +61,7 @@ class BrandUpdate(BaseModel):
     @field_validator("hashtags")
     @classmethod
     def _normalize(cls, tags: list[str]) -> list[str]:
-        normalized = list(dict.fromkeys(t for t in map(normalize_hashtag, tags) if t))
-        if not normalized:
-            raise ValueError("at least one non-empty hashtag is required")
-        return normalized
+        return normalize_hashtags(tags, max_length=255)
 
     @field_validator("approval_hashtag")
     @classmethod

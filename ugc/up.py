@@ -30,6 +30,7 @@ from listening.schemas import JobCreate
 from ugc.broker import EmbeddedBroker
 from ugc.console import Console
 from ugc.processes import Child
+from ugc.up_brands import create_brands
 from ugc.up_listen import ensure_listening_job, listening_job
 
 DEFAULT_API_KEY = "dev-moderator-key"
@@ -206,7 +207,12 @@ class Supervisor:
         if not self._wait_for_api(api_url):
             return 1
         feeds = self._create_feeds(api_url)
-        self._print_banner(api_url, feeds)
+        api = httpx.Client(
+            base_url=api_url, headers={"X-API-Key": self.options.api_key}, timeout=10
+        )
+        with api:
+            create_brands(api, feeds, self._say)
+        self._print_banner(api_url, list(feeds))
         return self._supervise(api_url, started)
 
     def _child_env(self, bootstrap: str, database_url: str) -> dict[str, str]:
@@ -282,9 +288,10 @@ class Supervisor:
         # Brand hashtags are the ones most posts carry; stray tags would make empty feeds.
         return [tag for tag, count in sorted(tags.items(), key=lambda kv: -kv[1]) if count >= 10]
 
-    def _create_feeds(self, api_url: str) -> list[str]:
+    def _create_feeds(self, api_url: str) -> dict[str, str]:
+        """The feeds it made: slug → hashtag."""
         headers = {"X-API-Key": self.options.api_key}
-        slugs = []
+        slugs: dict[str, str] = {}
         for tag in self._feed_hashtags()[:10]:
             slug = "".join(ch if ch.isalnum() else "-" for ch in tag).strip("-")[:63] or "feed"
             response = httpx.put(
@@ -294,7 +301,7 @@ class Supervisor:
                 json={"title": f"#{tag}", "hashtags": [tag]},
             )
             if response.status_code < 300:
-                slugs.append(slug)
+                slugs[slug] = tag
             else:
                 self.console.say("up", f"could not create feed {slug}: {response.text}")
         return slugs

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from contract import normalize_hashtag
@@ -100,6 +101,31 @@ def replay(path: Path | None, rate: float | None, no_retime: bool) -> None:
     click.echo(
         f"replay: {stats.sent} posts sent, {stats.dead_lettered} dead-lettered from {path}{stopped}"
     )
+
+
+@ingest.command()
+def rights() -> None:
+    """Send rights requests to creators and read their replies, until Ctrl-C.
+
+    Consumes ugc.rights.commands and reports on ugc.rights.events. Mastodon requests are sent
+    from the brand's account (UGC_RIGHTS_MASTODON_BASE_URL, UGC_RIGHTS_MASTODON_CREDENTIALS);
+    every other network's become manual sends, with the reason.
+    """
+    import os
+
+    from contract.topics import create_topics
+    from ingest.rights.run import RightsConfigError, run_rights
+
+    settings = _load_settings()
+    try:
+        create_topics(settings)
+    except KafkaError as exc:
+        log.warning("could not create the topics (%s); consuming anyway", exc)
+    with stop_on_signals() as stop:
+        try:
+            run_rights(settings, stop, os.environ)
+        except RightsConfigError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 #: ``ugc ingest mastodon`` polled one instance with file checkpoints, outside the listening

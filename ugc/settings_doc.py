@@ -30,6 +30,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     validates, at start) every setting of that class."""
     from classify.settings import ClassifySettings
     from contract.settings import KafkaSettings
+    from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
     from database.settings import DatabaseSettings
     from ingest.settings import IngestSettings
@@ -37,6 +38,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     return [
         ("ugc api", ApiSettings),
         ("ugc sink", ApiSettings),
+        ("ugc rights worker", RightsWorkerSettings),
         ("ugc db upgrade", DatabaseSettings),
         *((f"ugc ingest {name}", IngestSettings) for name in _INGEST_COMMANDS),
         *((f"ugc classify {name}", ClassifySettings) for name in _CLASSIFY_COMMANDS),
@@ -44,7 +46,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     ]
 
 
-_INGEST_COMMANDS = ("add", "backfill", "list", "replay", "run")
+_INGEST_COMMANDS = ("add", "backfill", "list", "replay", "rights", "run")
 _CLASSIFY_COMMANDS = ("eval", "score", "train", "worker")
 
 
@@ -52,6 +54,7 @@ def _table_order() -> list[type[BaseSettings]]:
     # Settings shared by many commands first, then each deployable's own.
     from classify.settings import ClassifySettings
     from contract.settings import KafkaSettings
+    from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
     from database.settings import DatabaseSettings
     from ingest.settings import IngestSettings
@@ -64,6 +67,7 @@ def _table_order() -> list[type[BaseSettings]]:
         IngestSettings,
         ClassifySettings,
         ApiSettings,
+        RightsWorkerSettings,
     ]
 
 

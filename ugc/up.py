@@ -237,6 +237,16 @@ class Supervisor:
         commands: list[tuple[str, list[str], dict[str, str]]] = [
             ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)], {}),
             ("sink", ["sink"], {}),
+            (
+                "rights",
+                ["rights", "worker"],
+                {
+                    # Terms links in reminders and proofs; one member: quick group restarts.
+                    "UGC_RIGHTS_PUBLIC_BASE_URL": f"http://127.0.0.1:{opts.port}",
+                    "UGC_RIGHTS_SESSION_TIMEOUT_MS": "6000",
+                    "UGC_RIGHTS_HEARTBEAT_INTERVAL_MS": "1000",
+                },
+            ),
         ]
         # Single-threaded workers, one per core, score more posts per second than one worker with
         # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,

@@ -110,3 +110,25 @@ def _validation_message(error: ValidationError) -> str:
         where = ".".join(str(part) for part in detail["loc"]) or "line"
         problems.append(f"{where}: {detail['msg'].lower()}")
     return "; ".join(problems)
+
+
+@rights.command("worker")
+def worker_command() -> None:
+    """Relay rights commands, apply rights events and run the timers until SIGINT/SIGTERM."""
+    import signal
+    import threading
+    from types import FrameType
+
+    from curation_api.rights.settings import RightsWorkerSettings
+    from curation_api.rights.worker import run_rights_worker
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        # Only ask: the worker finishes and commits the batch in hand, then closes.
+        click.echo(f"{signal.Signals(signum).name}: stopping", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    run_rights_worker(RightsWorkerSettings(), stop)

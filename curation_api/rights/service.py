@@ -93,9 +93,11 @@ def request_rights(
     request.starts_at = request.ends_at = None
     request.sent_reply_id = request.sent_permalink = None
     request.sent_at = request.reminded_at = None
-    _clear_timer(request)
-    transition = _move(session, request, target, actor, now=now)
-    _send(session, request, post, RightsCommandKind.SEND_REQUEST, request.request_text, transition)
+    clear_timer(request)
+    transition = move_request(session, request, target, actor, now=now)
+    send_command(
+        session, request, post, RightsCommandKind.SEND_REQUEST, request.request_text, transition
+    )
     return QueuedRequestRead(
         **RightsRead.from_row(request).model_dump(), post_permalink=post.permalink
     )
@@ -111,9 +113,9 @@ def mark_sent(
     request.method = RightsMethod.MANUAL
     request.sent_at = now
     request.sent_permalink = body.permalink
-    request.next_due_at = now + timedelta(seconds=brand.reminder_after_s)
+    request.next_due_at = reminder_due(now, brand)
     request.due_kind = TimerKind.REMINDER
-    _move(session, request, target, actor, now=now, note=body.note)
+    move_request(session, request, target, actor, now=now, note=body.note)
     return RightsRead.from_row(request)
 
 
@@ -141,10 +143,10 @@ def decide(
     else:
         brand = brands.existing_brand(session, request.brand_slug)
     if move is RightsMove.GRANT:
-        _grant_terms(session, request, brand, body, now)
+        grant_terms(session, request, brand, body, now)
         request.method = RightsMethod.MANUAL
-    _clear_timer(request)
-    _move(session, request, target, actor, now=now, note=body.note)
+    clear_timer(request)
+    move_request(session, request, target, actor, now=now, note=body.note)
     if move is RightsMove.GRANT:
         consent = {
             "method": "manual",
@@ -154,7 +156,7 @@ def decide(
             "recorded_at": now.isoformat(),
             "reply": None,
         }
-        _write_proof(session, post, request, consent, now=now, base_url=base_url)
+        write_proof(session, post, request, consent, now=now, base_url=base_url)
     return RightsRead.from_row(request)
 
 
@@ -166,8 +168,8 @@ def withdraw(session: Session, post_id: str, actor: Actor, *, now: datetime) -> 
         post.updated_at = now
     request = repository.request_of_post(session, post_id)
     if request is not None and request.state is not RightsState.WITHDRAWN:
-        _clear_timer(request)
-        _move(
+        clear_timer(request)
+        move_request(
             session,
             request,
             check_move(RightsMove.WITHDRAW, request.state, post_id=post_id),
@@ -180,8 +182,8 @@ def withdraw(session: Session, post_id: str, actor: Actor, *, now: datetime) -> 
 def expire(session: Session, request: RightsRequest, *, now: datetime) -> None:
     """Nobody answered in time (the expiry timer)."""
     target = check_move(RightsMove.EXPIRE, request.state, post_id=request.post_id)
-    _clear_timer(request)
-    _move(session, request, target, TIMER, now=now)
+    clear_timer(request)
+    move_request(session, request, target, TIMER, now=now)
 
 
 def remind(session: Session, request: RightsRequest, *, now: datetime, base_url: str) -> None:
@@ -202,12 +204,17 @@ def remind(session: Session, request: RightsRequest, *, now: datetime, base_url:
     request.next_due_at = sent_at + timedelta(seconds=brand.expire_after_s)
     request.due_kind = TimerKind.EXPIRY
     session.flush()
-    _send(
+    send_command(
         session, request, post, RightsCommandKind.SEND_REMINDER, text, key=f"reminder:{request.id}"
     )
 
 
-def _grant_terms(
+def reminder_due(sent_at: datetime, brand: Brand) -> datetime:
+    """When the reminder of a request sent at ``sent_at`` is due."""
+    return sent_at + timedelta(seconds=brand.reminder_after_s)
+
+
+def grant_terms(
     session: Session, request: RightsRequest, brand: Brand, body: DecisionCreate, now: datetime
 ) -> None:
     version = body.terms_version or repository.latest_terms_version(session, brand.slug)
@@ -230,7 +237,7 @@ def _grant_terms(
         raise Conflict("ends_at must be after starts_at")
 
 
-def _write_proof(
+def write_proof(
     session: Session,
     post: Post,
     request: RightsRequest,
@@ -255,7 +262,7 @@ def _write_proof(
     session.flush()
 
 
-def _move(
+def move_request(
     session: Session,
     request: RightsRequest,
     target: RightsState,
@@ -285,7 +292,7 @@ def _move(
     return transition
 
 
-def _send(
+def send_command(
     session: Session,
     request: RightsRequest,
     post: Post,
@@ -318,7 +325,7 @@ def _send(
     session.flush()
 
 
-def _clear_timer(request: RightsRequest) -> None:
+def clear_timer(request: RightsRequest) -> None:
     request.next_due_at = None
     request.due_kind = None
 

@@ -14,6 +14,7 @@ S = RightsState
 class RightsMove(StrEnum):
     REQUEST = "request"
     MARK_SENT = "mark_sent"
+    NEEDS_MANUAL_SEND = "needs_manual_send"
     GRANT = "grant"
     DECLINE = "decline"
     MARK_UNCLEAR = "mark_unclear"
@@ -31,6 +32,8 @@ ALLOWED_FROM: dict[RightsMove, frozenset[S | None]] = {
     # Asking again is for a request nobody answered (expired) or one never sent.
     RightsMove.REQUEST: frozenset({None, S.DRAFT, S.EXPIRED}),
     RightsMove.MARK_SENT: frozenset({S.QUEUED, S.MANUAL_SEND_NEEDED, S.SENT}),
+    # The ingest worker cannot send a queued request (the network's API cannot, or it gave up).
+    RightsMove.NEEDS_MANUAL_SEND: frozenset({S.QUEUED}),
     # Consent may also be given outside the networks after a refusal, an expiry or a revocation.
     RightsMove.GRANT: _BEFORE_ANSWER | {S.DECLINED, S.EXPIRED, S.REVOKED},
     RightsMove.DECLINE: _BEFORE_ANSWER | {S.EXPIRED},
@@ -43,6 +46,7 @@ ALLOWED_FROM: dict[RightsMove, frozenset[S | None]] = {
 TARGET: dict[RightsMove, S] = {
     RightsMove.REQUEST: S.QUEUED,
     RightsMove.MARK_SENT: S.AWAITING_REPLY,
+    RightsMove.NEEDS_MANUAL_SEND: S.MANUAL_SEND_NEEDED,
     RightsMove.GRANT: S.GRANTED,
     RightsMove.DECLINE: S.DECLINED,
     RightsMove.MARK_UNCLEAR: S.UNCLEAR,

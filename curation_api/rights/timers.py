@@ -2,7 +2,8 @@
 database. A reminder is sent once after the brand's reminder delay; after the expiry delay an
 unanswered request expires. A grant's window needs no timer: the feed query checks it.
 
-Not wired into a running process yet: call :func:`process_due` from a loop every minute or so.
+``ugc rights worker`` (:mod:`curation_api.rights.worker`) calls :func:`process_due` every
+``UGC_RIGHTS_TIMERS_INTERVAL_S``.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings
 
 from classify.settings import ClassifySettings
 from contract.settings import KafkaSettings
+from curation_api.rights.settings import RightsWorkerSettings
 from curation_api.settings import ApiSettings
 from ingest.settings import IngestSettings
 
@@ -24,6 +25,10 @@ COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "api": (ApiSettings, {"database_url", "moderator_api_key"}),
     "sink": (ApiSettings, {"kafka_bootstrap_servers", "database_url", "moderator_api_key"}),
     "classify worker": (ClassifySettings, {"kafka_bootstrap_servers"}),
+    "rights worker": (
+        RightsWorkerSettings,
+        {"kafka_bootstrap_servers", "database_url", "rights_public_base_url"},
+    ),
     # Credentials can only come from the secrets file: UGC_CRED_* variables are not settings.
     "ingest run": (
         IngestSettings,
@@ -101,6 +106,7 @@ def test_dependencies_wait_for_health_or_completion() -> None:
             or name
             in {
                 "sink",
+                "rights-worker",
                 "classify",
                 "ingest-jobs",
             }

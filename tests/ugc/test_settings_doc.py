@@ -37,12 +37,13 @@ def test_every_command_is_either_a_reader_or_said_to_read_none() -> None:
 
 def test_the_database_url_names_every_command_that_opens_the_database() -> None:
     assert row("UGC_DATABASE_URL")[1] == (
-        "`ugc api`, `ugc sink`, `ugc db upgrade`, `ugc ingest add\\|backfill\\|list\\|replay\\|run`"
+        "`ugc api`, `ugc sink`, `ugc rights worker`, `ugc db upgrade`, "
+        "`ugc ingest add\\|backfill\\|list\\|replay\\|rights\\|run`"
     )
 
 
 def test_a_setting_of_one_deployable_names_only_its_commands() -> None:
-    ingest = "`ugc ingest add\\|backfill\\|list\\|replay\\|run`"
+    ingest = "`ugc ingest add\\|backfill\\|list\\|replay\\|rights\\|run`"
     assert row("UGC_MODEL_ENCODER")[1] == "`ugc classify eval\\|score\\|train\\|worker`"
     assert row("UGC_JOBS_RELOAD_INTERVAL_S")[1] == ingest
 

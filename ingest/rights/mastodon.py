@@ -1,0 +1,181 @@
+"""Rights requests on Mastodon: the brand's account replies to the creator's status, and reads
+the replies to that reply.
+
+Sending is ``POST /api/v1/statuses`` (``status``, ``in_reply_to_id``, ``visibility``) with the
+command's ``Idempotency-Key``: Mastodon answers a repeat of the key within about an hour with the
+status it already made. A worker restarted later than that would post again, so before every
+send the post's context (``GET /api/v1/statuses/{id}/context``) is read for a reply of the
+brand's account with the same text; one found is reported as sent instead. Together they make
+one status per command, whenever the worker died.
+
+Errors: 404/410 of the creator's status is :class:`PostGone`; other 4xx are the network's
+refusal (:class:`~ingest.connectors.base.ConfigError`, ``AuthFailed``); 429 and 5xx are retried
+by :class:`~ingest.connectors.http.ApiClient`, then raise ``Unavailable``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from contract import RightsCommand, RightsEvent, RightsEventKind, utcnow
+from ingest.connectors.base import ConfigError, MalformedResponse
+from ingest.connectors.from_job import Wiring
+from ingest.connectors.http import ApiClient, Verdict, bearer, json_error_message
+from ingest.connectors.mastodon.timeline import make_http_client, read_rate_limit
+from ingest.html_text import html_to_text
+
+
+class PostGone(ConfigError):
+    """The status (the creator's post, or our reply) was deleted: 404 or 410."""
+
+
+def _gone(response: httpx.Response) -> Verdict:
+    if response.status_code in (404, 410):
+        message = json_error_message(response) or response.reason_phrase
+        return PostGone(f"mastodon answered {response.status_code}: {message}")
+    return None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A descendant of a status, read from its context."""
+
+    id: str
+    in_reply_to_id: str | None
+    account_id: str
+    text: str
+    created_at: str
+    url: str | None
+
+
+def mastodon_api(base_url: str, token: str, wiring: Wiring) -> ApiClient:
+    """An :class:`ApiClient` on the brand's instance, authenticated as the brand's account."""
+
+    def make() -> httpx.Client:
+        client = make_http_client(base_url)
+        client.headers.update(bearer(token))
+        return client
+
+    if wiring.client is not None:
+        wiring.client.headers.update(bearer(token))
+    return wiring.api("mastodon", make, rate_limit=read_rate_limit, classify=_gone)
+
+
+class MastodonRights:
+    """The brand's Mastodon account: sends requests and reads the replies to them."""
+
+    def __init__(self, api: ApiClient, *, visibility: str, account: str) -> None:
+        self._api = api
+        self.visibility = visibility
+        #: What pacing counts sends against: the instance and the credentials reference.
+        self.account = account
+        self._brand_id: str | None = None
+
+    def close(self) -> None:
+        self._api.close()
+
+    def brand_account_id(self) -> str:
+        """The brand account's id (``GET /api/v1/accounts/verify_credentials``), read once."""
+        if self._brand_id is None:
+            body = self._api.get_json("/api/v1/accounts/verify_credentials")
+            if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+                raise MalformedResponse("mastodon: verify_credentials answered no account id")
+            self._brand_id = body["id"]
+        return self._brand_id
+
+    def send(self, command: RightsCommand) -> RightsEvent:
+        """Reply to the creator's status with the command's text, at most once per command.
+
+        Returns ``sent``, ``post_deleted`` or ``failed``; raises ``Unavailable`` (transient)."""
+        try:
+            existing = self._our_reply(command)
+            status = existing if existing is not None else self._post(command)
+        except PostGone:
+            return _event(command, RightsEventKind.POST_DELETED)
+        except ConfigError as exc:
+            return _event(command, RightsEventKind.FAILED, reason=str(exc))
+        if not isinstance(status.get("id"), str):
+            raise MalformedResponse("mastodon: the new status has no id")
+        return _event(
+            command,
+            RightsEventKind.SENT,
+            reply_id=status["id"],
+            permalink=status.get("url") if isinstance(status.get("url"), str) else None,
+        )
+
+    def replies(self, status_id: str) -> list[Reply]:
+        """The descendants of ``status_id`` (its context), oldest first as Mastodon gives them;
+        raises :class:`PostGone` when the status was deleted."""
+        body = self._api.get_json(f"/api/v1/statuses/{status_id}/context")
+        if not isinstance(body, dict) or not isinstance(body.get("descendants"), list):
+            raise MalformedResponse("mastodon: a status context without descendants")
+        return [reply for item in body["descendants"] if (reply := _reply(item)) is not None]
+
+    def _our_reply(self, command: RightsCommand) -> dict[str, Any] | None:
+        """A reply already posted for ``command`` (a worker that died before reporting it)."""
+        brand = self.brand_account_id()
+        body = self._api.get_json(f"/api/v1/statuses/{command.native_id}/context")
+        wanted = _comparable(command.text)
+        for item in body.get("descendants", []) if isinstance(body, dict) else []:
+            reply = _reply(item)
+            if (
+                reply is not None
+                and reply.in_reply_to_id == command.native_id
+                and reply.account_id == brand
+                and _comparable(reply.text) == wanted
+            ):
+                assert isinstance(item, dict)
+                return item
+        return None
+
+    def _post(self, command: RightsCommand) -> dict[str, Any]:
+        response = self._api.request(
+            "POST",
+            "/api/v1/statuses",
+            json={
+                "status": command.text,
+                "in_reply_to_id": command.native_id,
+                "visibility": self.visibility,
+            },
+            headers={"Idempotency-Key": command.idempotency_key},
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise MalformedResponse("mastodon: POST /api/v1/statuses answered no status")
+        return body
+
+
+def _reply(item: object) -> Reply | None:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    account = item.get("account")
+    if not isinstance(account, dict) or not isinstance(account.get("id"), str):
+        return None
+    content = item.get("content")
+    return Reply(
+        id=item["id"],
+        in_reply_to_id=item.get("in_reply_to_id"),
+        account_id=account["id"],
+        text=html_to_text(content) if isinstance(content, str) else "",
+        created_at=str(item.get("created_at") or ""),
+        url=item.get("url") if isinstance(item.get("url"), str) else None,
+    )
+
+
+def _comparable(text: str) -> str:
+    # Mastodon renders our text as HTML: compare what a reader sees, spacing aside. A link in
+    # the text is shortened on rendering, so such a text may not match (then the
+    # Idempotency-Key, kept about an hour, is what prevents a second status).
+    return " ".join(text.split()).casefold()
+
+
+def _event(command: RightsCommand, kind: RightsEventKind, **fields: Any) -> RightsEvent:
+    return RightsEvent(
+        kind=kind, post_id=command.post_id, request_id=command.request_id, at=utcnow(), **fields
+    )

@@ -1,0 +1,133 @@
+"""Reading the replies to the requests the worker sent on Mastodon.
+
+Each watched request (:mod:`~ingest.rights.watches`) is polled with
+``GET /api/v1/statuses/{sent_id}/context``; a descendant that replies to our status and is not
+the brand's own becomes a ``reply`` event, once: the reply ids emitted are recorded after the
+broker acknowledged them (a crash in between emits them again: the curation side dedupes by
+``reply_id``). The poll slows as the request ages (:func:`poll_interval`) and stops at the
+brand's expiry, or when our status is deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from contract import RightsEvent, RightsEventKind, utcnow
+from ingest.connectors.base import ConnectorError, JobStopped
+from ingest.rights.events import EventSink
+from ingest.rights.mastodon import MastodonRights, PostGone, Reply
+from ingest.rights.watches import Watch, WatchStore
+
+log = logging.getLogger(__name__)
+
+NETWORK = "mastodon"
+#: (age below which, seconds between polls): creators answer soonest, if at all.
+SCHEDULE = ((timedelta(hours=1), 60.0), (timedelta(days=1), 900.0))
+OLD_INTERVAL_S = 3600.0
+IDLE_WAIT_S = 5.0
+
+
+def poll_interval(age: timedelta) -> timedelta:
+    """Every minute in the first hour, every 15 minutes in the first day, then hourly."""
+    for below, seconds in SCHEDULE:
+        if age < below:
+            return timedelta(seconds=seconds)
+    return timedelta(seconds=OLD_INTERVAL_S)
+
+
+class ReplyWatcher:
+    def __init__(
+        self,
+        *,
+        store: WatchStore,
+        mastodon: MastodonRights,
+        events: EventSink,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.mastodon = mastodon
+        self.events = events
+        self.now = now
+
+    def poll_due(self) -> int:
+        """Poll every due watch once; returns how many reply events were emitted."""
+        emitted = 0
+        for watch in self.store.due(self.now(), network=NETWORK):
+            emitted += self._poll(watch)
+        return emitted
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set; a failed poll is logged and tried at the next round."""
+        while not stop.is_set():
+            try:
+                self.poll_due()
+            except JobStopped:
+                return
+            except Exception:
+                log.exception("reading replies failed; trying again")
+            next_due = self.store.next_due(network=NETWORK)
+            wait = IDLE_WAIT_S
+            if next_due is not None:
+                wait = min(IDLE_WAIT_S, max(0.1, (next_due - self.now()).total_seconds()))
+            stop.wait(wait)
+
+    def _poll(self, watch: Watch) -> int:
+        now = self.now()
+        if now >= watch.watch_until:
+            log.info("rights request %d: no longer watched (expired)", watch.request_id)
+            self.store.drop(watch.request_id)
+            return 0
+        try:
+            replies = self.mastodon.replies(watch.sent_id)
+        except PostGone:
+            log.info("rights request %d: our status is gone; not watched", watch.request_id)
+            self.store.drop(watch.request_id)
+            return 0
+        except ConnectorError as exc:
+            log.warning("rights request %d: replies not read (%s)", watch.request_id, exc)
+            self.store.record(watch.request_id, new_reply_ids=[], next_poll_at=self._next(watch))
+            return 0
+        brand = self.mastodon.brand_account_id()
+        new = [
+            reply
+            for reply in replies
+            if reply.in_reply_to_id == watch.sent_id
+            and reply.account_id != brand
+            and reply.id not in watch.seen_reply_ids
+        ]
+        if new:
+            self.events.publish([_reply_event(watch, reply, now) for reply in new])
+        self.store.record(
+            watch.request_id,
+            new_reply_ids=[reply.id for reply in new],
+            next_poll_at=self._next(watch),
+        )
+        return len(new)
+
+    def _next(self, watch: Watch) -> datetime:
+        now = self.now()
+        return now + poll_interval(now - watch.sent_at)
+
+
+def _reply_event(watch: Watch, reply: Reply, now: datetime) -> RightsEvent:
+    return RightsEvent(
+        kind=RightsEventKind.REPLY,
+        post_id=watch.post_id,
+        request_id=watch.request_id,
+        reply_id=reply.id,
+        author_id=reply.account_id,
+        text=reply.text,
+        permalink=reply.url,
+        at=_created_at(reply.created_at) or now,
+    )
+
+
+def _created_at(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

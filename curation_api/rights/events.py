@@ -15,34 +15,19 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from contract import DLQ_TOPIC, PoisonMessage, RightsEvent, decode, utcnow
-from contract.dead_letters import DeadLetterBudget, dead_letter_for
+from contract import PoisonMessage, RightsEvent, decode, utcnow
+from contract.dead_letters import DeadLetterBudget
+from curation_api.batch_steps import BatchSteps, Poison, Record, StopRequested
 from curation_api.rights.network_events import UnusableEvent, apply_event, missing_fields
-from curation_api.sink.failures import is_transient
 
 log = logging.getLogger(__name__)
 
-R = TypeVar("R")
-Record = Any  # kafka-python's ConsumerRecord (untyped)
-Poison = tuple[Record, str]
 Decoded = tuple[Record, RightsEvent]
-
-STAGE = "rights"
-FIRST_BACKOFF_S = 0.2
-MAX_BACKOFF_S = 30.0
-PRODUCE_TIMEOUT_S = 30.0
-
-
-class StopRequested(Exception):
-    """A stop was requested while a step of the batch in hand was being retried."""
 
 
 def decode_events(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
@@ -63,8 +48,10 @@ def decode_events(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison
     return good, poison
 
 
-class RightsEventsConsumer:
+class RightsEventsConsumer(BatchSteps):
     """Applies polled batches of rights events; :meth:`poll_once` is one step of the worker."""
+
+    stage = "rights"
 
     def __init__(
         self,
@@ -142,70 +129,3 @@ class RightsEventsConsumer:
                     continue
                 log.info("rights event %s on %s: %s", event.kind.value, event.post_id, outcome)
         return unusable
-
-    def _dead_letter(self, poison: list[Poison]) -> None:
-        messages = [
-            dead_letter_for(
-                record.value,
-                record.key,
-                reason=reason,
-                stage=STAGE,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-            for record, reason in poison
-        ]
-        futures = [
-            self.producer.send(DLQ_TOPIC, key=message.key, value=message.value)
-            for message in messages
-        ]
-        self.producer.flush(timeout=PRODUCE_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=PRODUCE_TIMEOUT_S)  # raises if the broker did not take it
-        for record, reason in poison:
-            log.warning(
-                "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
-            )
-
-    def _commit(self, records: Sequence[Record]) -> None:
-        offsets: dict[TopicPartition, int] = {}
-        for record in records:
-            partition = TopicPartition(record.topic, record.partition)
-            offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
-        owned = self.consumer.assignment()
-        try:
-            self.consumer.commit(
-                {
-                    partition: OffsetAndMetadata(offset, "", -1)
-                    for partition, offset in offsets.items()
-                    if partition in owned
-                }
-            )
-        except CommitFailedError as exc:
-            # The group rebalanced under us: the new owner replays the batch, idempotently.
-            log.warning("offsets not committed, the batch will be redelivered: %s", exc)
-
-    def _retry(self, what: str, step: Callable[[], R]) -> R:
-        """Run ``step`` until it succeeds, backing off on transient errors with the partitions
-        paused; :class:`StopRequested` if a stop comes first."""
-        delay = FIRST_BACKOFF_S
-        while True:
-            try:
-                result = step()
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
-            else:
-                self.consumer.resume(*self.consumer.paused())
-                return result
-            self.consumer.pause(*self.consumer.assignment())
-            if self.stop_event.wait(delay):
-                raise StopRequested(what)
-            # Polling while paused keeps the group membership; rewind anything a partition
-            # assigned meanwhile returned.
-            for partition, polled in self.consumer.poll(timeout_ms=0).items():
-                self.consumer.seek(partition, polled[0].offset)
-                self.consumer.pause(partition)
-            delay = min(delay * 2, MAX_BACKOFF_S)

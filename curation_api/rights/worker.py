@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract import RIGHTS_EVENTS_TOPIC, utcnow
 from contract.dead_letters import DeadLetterBudget
+from curation_api.batch_steps import DEAD_LETTER_MIN_SAMPLE, is_transient
 from curation_api.rights import timers
 from curation_api.rights.events import RightsEventsConsumer
 from curation_api.rights.relay import OutboxRelay, producer_factory
 from curation_api.rights.settings import RightsWorkerSettings
-from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, is_transient
 from database.engine import create_db_engine, create_session_factory
 
 log = logging.getLogger(__name__)

@@ -11,37 +11,30 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from contract import DLQ_TOPIC, SCORED_TOPIC, PoisonMessage, ScoredPost, decode
-from contract.dead_letters import DeadLetterBudget, dead_letter_for
+from contract import SCORED_TOPIC, PoisonMessage, ScoredPost, decode
+from contract.dead_letters import DeadLetterBudget
+from curation_api.batch_steps import (
+    DEAD_LETTER_MIN_SAMPLE,
+    BatchSteps,
+    Poison,
+    Record,
+    StopRequested,
+)
 from curation_api.settings import ApiSettings
-from curation_api.sink.failures import DEAD_LETTER_MIN_SAMPLE, is_transient
 from curation_api.sink.repository import unstorable_reason, upsert_scored_posts
 from database.engine import create_db_engine, create_session_factory
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
-Record = Any  # kafka-python's ConsumerRecord (untyped)
-Poison = tuple[Record, str]
 Decoded = tuple[Record, ScoredPost]
-
-STAGE = "sink"
-FIRST_BACKOFF_S = 0.2
-MAX_BACKOFF_S = 30.0
-PRODUCE_TIMEOUT_S = 30.0
-
-
-class StopRequested(Exception):
-    """A stop was requested while a step of the batch in hand was being retried."""
 
 
 def decode_records(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
@@ -62,8 +55,10 @@ def decode_records(records: Sequence[Record]) -> tuple[list[Decoded], list[Poiso
     return good, poison
 
 
-class ScoredPostSink:
+class ScoredPostSink(BatchSteps):
     """One consumer's loop; :func:`run_sink` builds it from settings."""
+
+    stage = "sink"
 
     def __init__(
         self,
@@ -129,80 +124,6 @@ class ScoredPostSink:
     def _write(self, posts: list[ScoredPost]) -> None:
         with self.sessions.begin() as session:
             upsert_scored_posts(session, posts)
-
-    def _dead_letter(self, poison: list[Poison]) -> None:
-        messages = [
-            dead_letter_for(
-                record.value,
-                record.key,
-                reason=reason,
-                stage=STAGE,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-            )
-            for record, reason in poison
-        ]
-        futures = [
-            self.producer.send(DLQ_TOPIC, key=message.key, value=message.value)
-            for message in messages
-        ]
-        self.producer.flush(timeout=PRODUCE_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=PRODUCE_TIMEOUT_S)  # raises if the broker did not take it
-        for record, reason in poison:
-            log.warning(
-                "dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
-            )
-
-    def _commit(self, records: Sequence[Record]) -> None:
-        offsets: dict[TopicPartition, int] = {}
-        for record in records:
-            partition = TopicPartition(record.topic, record.partition)
-            offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
-        # A partition taken away by a rebalance now belongs to another sink, which will replay
-        # these records (harmlessly); committing it here could rewind that sink's progress.
-        owned = self.consumer.assignment()
-        try:
-            self.consumer.commit(
-                {
-                    partition: OffsetAndMetadata(offset, "", -1)
-                    for partition, offset in offsets.items()
-                    if partition in owned
-                }
-            )
-        except CommitFailedError as exc:
-            # The group rebalanced under us: the new owners replay the batch, idempotently.
-            log.warning("offsets not committed, the batch will be redelivered: %s", exc)
-
-    def _retry(self, what: str, step: Callable[[], R]) -> R:
-        """Run ``step`` until it succeeds, backing off on transient errors with the partitions
-        paused. Raises :class:`StopRequested` if a stop comes first; anything that is not
-        transient propagates."""
-        delay = FIRST_BACKOFF_S
-        while True:
-            try:
-                result = step()
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("%s failed (%s); retrying in %.1fs", what, exc, delay)
-            else:
-                self.consumer.resume(*self.consumer.paused())
-                return result
-            self.consumer.pause(*self.consumer.assignment())
-            if self.stop_event.wait(delay):
-                raise StopRequested(what)
-            self._keep_membership()
-            delay = min(delay * 2, MAX_BACKOFF_S)
-
-    def _keep_membership(self) -> None:
-        # Polling while paused keeps the group from deciding this consumer is dead
-        # (max.poll.interval.ms). A partition assigned meanwhile is not paused: rewind anything
-        # it returned so those records are fetched again once the batch in hand is done.
-        for partition, records in self.consumer.poll(timeout_ms=0).items():
-            self.consumer.seek(partition, records[0].offset)
-            self.consumer.pause(partition)
 
 
 def _refusal(exc: DBAPIError) -> str:

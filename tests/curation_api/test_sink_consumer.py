@@ -26,9 +26,9 @@ from contract import DLQ_TOPIC, SCORED_TOPIC, DeadLetter, ScoredPost, decode, en
 from contract.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
+from curation_api.batch_steps import is_transient
 from curation_api.settings import ApiSettings
 from curation_api.sink.consumer import run_sink
-from curation_api.sink.failures import is_transient
 from database.engine import create_db_engine
 from database.migrate import upgrade
 from database.models import ModerationAction, Post, PostHashtag

@@ -114,7 +114,8 @@ def rights() -> None:
     import os
 
     from contract.topics import create_topics
-    from ingest.rights.run import RightsConfigError, run_rights
+    from ingest.rights.network import RightsConfigError
+    from ingest.rights.run import run_rights
 
     settings = _load_settings()
     try:

@@ -64,6 +64,70 @@ class IngestSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
             "the creator."
         ),
     )
+    rights_bluesky_credentials: str | None = Field(
+        default=None,
+        description=(
+            "Credentials reference of the brand's Bluesky account (`UGC_CRED_<REF>_IDENTIFIER` "
+            "and `UGC_CRED_<REF>_APP_PASSWORD`). Unset: Bluesky requests become manual sends."
+        ),
+    )
+    rights_bluesky_base_url: str = Field(
+        default="https://bsky.social/xrpc",
+        description="XRPC base URL of the brand account's PDS.",
+    )
+    rights_reddit_credentials: str | None = Field(
+        default=None,
+        description=(
+            "Credentials reference of the brand's Reddit account, user OAuth with the `submit "
+            "read identity` scopes: `UGC_CRED_<REF>_CLIENT_ID`, `_CLIENT_SECRET`, "
+            "`_REFRESH_TOKEN`. Unset: Reddit requests become manual sends."
+        ),
+    )
+    rights_reddit_base_url: str = Field(
+        default="https://oauth.reddit.com", description="Reddit's OAuth API host."
+    )
+    rights_reddit_token_url: str = Field(
+        default="https://www.reddit.com/api/v1/access_token",
+        description="Where Reddit's refresh token is exchanged for an access token.",
+    )
+    rights_youtube_credentials: str | None = Field(
+        default=None,
+        description=(
+            "Credentials reference of the brand's YouTube channel, user OAuth with the "
+            "`youtube.force-ssl` scope: `UGC_CRED_<REF>_CLIENT_ID`, `_CLIENT_SECRET`, "
+            "`_REFRESH_TOKEN`. Unset: YouTube requests become manual sends."
+        ),
+    )
+    rights_youtube_base_url: str = Field(
+        default="https://www.googleapis.com", description="YouTube Data API host."
+    )
+    rights_youtube_token_url: str = Field(
+        default="https://oauth2.googleapis.com/token",
+        description="Where Google's refresh token is exchanged for an access token.",
+    )
+    rights_x_credentials: str | None = Field(
+        default=None,
+        description=(
+            "Credentials reference of the brand's X account: a user-context token "
+            "(`UGC_CRED_<REF>_ACCESS_TOKEN`, scopes `tweet.read tweet.write users.read`). X "
+            "lets it reply only where the author mentioned or quoted the brand; elsewhere, and "
+            "when unset, X requests become manual sends."
+        ),
+    )
+    rights_x_base_url: str = Field(default="https://api.x.com", description="X API root.")
+    rights_instagram_credentials: str | None = Field(
+        default=None,
+        description=(
+            "Credentials reference of the brand's Instagram professional account: "
+            "`UGC_CRED_<REF>_ACCESS_TOKEN` and `_IG_USER_ID`. Instagram lets it comment only "
+            "on media whose caption @mentions the brand; elsewhere, and when unset, Instagram "
+            "requests become manual sends."
+        ),
+    )
+    rights_instagram_base_url: str = Field(
+        default="https://graph.facebook.com/v21.0",
+        description="Graph API base URL, version included.",
+    )
     rights_sends_per_hour: int = Field(
         default=20,
         ge=1,

@@ -8,9 +8,10 @@ send the post's context (``GET /api/v1/statuses/{id}/context``) is read for a re
 brand's account with the same text; one found is reported as sent instead. Together they make
 one status per command, whenever the worker died.
 
-Errors: 404/410 of the creator's status is :class:`PostGone`; other 4xx are the network's
-refusal (:class:`~ingest.connectors.base.ConfigError`, ``AuthFailed``); 429 and 5xx are retried
-by :class:`~ingest.connectors.http.ApiClient`, then raise ``Unavailable``.
+Errors: 404/410 of the creator's status is :class:`~ingest.rights.network.PostGone`; other
+4xx are the network's refusal (:class:`~ingest.connectors.base.ConfigError`, ``AuthFailed``);
+429 and 5xx are retried by :class:`~ingest.connectors.http.ApiClient`, then raise
+``Unavailable``.
 """
 
 from __future__ import annotations
@@ -20,16 +21,24 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind, utcnow
+from contract import RightsCommand, RightsEvent, RightsEventKind
 from ingest.connectors.base import ConfigError, MalformedResponse
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import ApiClient, Verdict, bearer, json_error_message
 from ingest.connectors.mastodon.timeline import make_http_client, read_rate_limit
 from ingest.html_text import html_to_text
-
-
-class PostGone(ConfigError):
-    """The status (the creator's post, or our reply) was deleted: 404 or 410."""
+from ingest.rights.network import (
+    PostGone,
+    Reply,
+    RightsConfigError,
+    comparable,
+    event_for,
+    outcome,
+    parse_time,
+)
+from ingest.rights.watches import Watch
+from ingest.settings import IngestSettings
+from listening.credentials import CredentialResolver, missing_credentials_message
 
 
 def _gone(response: httpx.Response) -> Verdict:
@@ -40,7 +49,7 @@ def _gone(response: httpx.Response) -> Verdict:
 
 
 @dataclass(frozen=True)
-class Reply:
+class _Status:
     """A descendant of a status, read from its context."""
 
     id: str
@@ -64,8 +73,31 @@ def mastodon_api(base_url: str, token: str, wiring: Wiring) -> ApiClient:
     return wiring.api("mastodon", make, rate_limit=read_rate_limit, classify=_gone)
 
 
+def from_settings(
+    settings: IngestSettings, resolver: CredentialResolver, wiring: Wiring
+) -> MastodonRights | None:
+    """The brand's Mastodon account, or ``None`` when none is configured (manual sends)."""
+    base_url, ref = settings.rights_mastodon_base_url, settings.rights_mastodon_credentials
+    if base_url is None:
+        return None
+    token = resolver.resolve(ref, ["access_token"]).get("access_token")
+    if token is None:
+        raise RightsConfigError(
+            missing_credentials_message(
+                "mastodon", ref, ["access_token"], ref_hint="UGC_RIGHTS_MASTODON_CREDENTIALS"
+            )
+        )
+    return MastodonRights(
+        mastodon_api(base_url, token, wiring),
+        visibility=settings.rights_mastodon_visibility,
+        account=f"mastodon {base_url} ({ref})",
+    )
+
+
 class MastodonRights:
     """The brand's Mastodon account: sends requests and reads the replies to them."""
+
+    network = "mastodon"
 
     def __init__(self, api: ApiClient, *, visibility: str, account: str) -> None:
         self._api = api
@@ -93,39 +125,53 @@ class MastodonRights:
         try:
             existing = self._our_reply(command)
             status = existing if existing is not None else self._post(command)
-        except PostGone:
-            return _event(command, RightsEventKind.POST_DELETED)
         except ConfigError as exc:
-            return _event(command, RightsEventKind.FAILED, reason=str(exc))
+            return outcome(command, exc)
         if not isinstance(status.get("id"), str):
             raise MalformedResponse("mastodon: the new status has no id")
-        return _event(
+        return event_for(
             command,
             RightsEventKind.SENT,
             reply_id=status["id"],
             permalink=status.get("url") if isinstance(status.get("url"), str) else None,
         )
 
-    def replies(self, status_id: str) -> list[Reply]:
-        """The descendants of ``status_id`` (its context), oldest first as Mastodon gives them;
-        raises :class:`PostGone` when the status was deleted."""
-        body = self._api.get_json(f"/api/v1/statuses/{status_id}/context")
+    def replies(self, watch: Watch) -> list[Reply]:
+        """The direct replies to our status (its context's descendants), oldest first as
+        Mastodon gives them; raises :class:`PostGone` when our status was deleted."""
+        body = self._api.get_json(f"/api/v1/statuses/{watch.sent_id}/context")
         if not isinstance(body, dict) or not isinstance(body.get("descendants"), list):
             raise MalformedResponse("mastodon: a status context without descendants")
-        return [reply for item in body["descendants"] if (reply := _reply(item)) is not None]
+        brand = self.brand_account_id()
+        return [
+            Reply(
+                id=status.id,
+                author_id=status.account_id,
+                text=status.text,
+                created_at=parse_time(status.created_at),
+                url=status.url,
+            )
+            for item in body["descendants"]
+            if (status := _status(item)) is not None
+            and status.in_reply_to_id == watch.sent_id
+            and status.account_id != brand
+        ]
 
     def _our_reply(self, command: RightsCommand) -> dict[str, Any] | None:
         """A reply already posted for ``command`` (a worker that died before reporting it)."""
         brand = self.brand_account_id()
         body = self._api.get_json(f"/api/v1/statuses/{command.native_id}/context")
-        wanted = _comparable(command.text)
+        # Mastodon renders our text as HTML: compare what a reader sees. A link in the text is
+        # shortened on rendering, so such a text may not match (then the Idempotency-Key, kept
+        # about an hour, is what prevents a second status).
+        wanted = comparable(command.text)
         for item in body.get("descendants", []) if isinstance(body, dict) else []:
-            reply = _reply(item)
+            reply = _status(item)
             if (
                 reply is not None
                 and reply.in_reply_to_id == command.native_id
                 and reply.account_id == brand
-                and _comparable(reply.text) == wanted
+                and comparable(reply.text) == wanted
             ):
                 assert isinstance(item, dict)
                 return item
@@ -151,31 +197,18 @@ class MastodonRights:
         return body
 
 
-def _reply(item: object) -> Reply | None:
+def _status(item: object) -> _Status | None:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str):
         return None
     account = item.get("account")
     if not isinstance(account, dict) or not isinstance(account.get("id"), str):
         return None
     content = item.get("content")
-    return Reply(
+    return _Status(
         id=item["id"],
         in_reply_to_id=item.get("in_reply_to_id"),
         account_id=account["id"],
         text=html_to_text(content) if isinstance(content, str) else "",
         created_at=str(item.get("created_at") or ""),
         url=item.get("url") if isinstance(item.get("url"), str) else None,
-    )
-
-
-def _comparable(text: str) -> str:
-    # Mastodon renders our text as HTML: compare what a reader sees, spacing aside. A link in
-    # the text is shortened on rendering, so such a text may not match (then the
-    # Idempotency-Key, kept about an hour, is what prevents a second status).
-    return " ".join(text.split()).casefold()
-
-
-def _event(command: RightsCommand, kind: RightsEventKind, **fields: Any) -> RightsEvent:
-    return RightsEvent(
-        kind=kind, post_id=command.post_id, request_id=command.request_id, at=utcnow(), **fields
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from kafka import KafkaConsumer
@@ -15,42 +15,32 @@ from contract.dead_letters import DeadLetterBudget
 from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.base import JobStopped
 from ingest.connectors.from_job import Wiring
+from ingest.rights import mastodon
 from ingest.rights.events import RightsEventProducer
-from ingest.rights.mastodon import MastodonRights, mastodon_api
+from ingest.rights.network import RightsNetwork
 from ingest.rights.pacing import Pacer
 from ingest.rights.watcher import ReplyWatcher
 from ingest.rights.watches import WatchStore
-from ingest.rights.worker import RightsWorker, Sender
+from ingest.rights.worker import RightsWorker
 from ingest.settings import IngestSettings
-from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.credentials import CredentialResolver
+
+Builder = Callable[[IngestSettings, CredentialResolver, Wiring], RightsNetwork | None]
 
 log = logging.getLogger(__name__)
 
 
-class RightsConfigError(RuntimeError):
-    """A setting the rights worker needs is missing (the message says which)."""
+#: Each network's builder: its rights module's ``from_settings``, ``None`` when unconfigured.
+BUILDERS: tuple[Builder, ...] = (mastodon.from_settings,)
 
 
-def mastodon_from_settings(
+def networks_from_settings(
     settings: IngestSettings, environ: Mapping[str, str], wiring: Wiring
-) -> MastodonRights | None:
-    """The brand's Mastodon account, or ``None`` when none is configured (manual sends)."""
-    base_url, ref = settings.rights_mastodon_base_url, settings.rights_mastodon_credentials
-    if base_url is None:
-        return None
+) -> dict[str, RightsNetwork]:
+    """The brand's accounts on the networks it configured; the others' requests are manual."""
     resolver = CredentialResolver(environ=environ, secrets_file=settings.secrets_file)
-    token = resolver.resolve(ref, ["access_token"]).get("access_token")
-    if token is None:
-        raise RightsConfigError(
-            missing_credentials_message(
-                "mastodon", ref, ["access_token"], ref_hint="UGC_RIGHTS_MASTODON_CREDENTIALS"
-            )
-        )
-    return MastodonRights(
-        mastodon_api(base_url, token, wiring),
-        visibility=settings.rights_mastodon_visibility,
-        account=f"mastodon {base_url} ({ref})",
-    )
+    built = (build(settings, resolver, wiring) for build in BUILDERS)
+    return {network.network: network for network in built if network is not None}
 
 
 def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping[str, str]) -> None:
@@ -60,8 +50,9 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
         if stop.wait(seconds):
             raise JobStopped
 
-    sender = mastodon_from_settings(settings, environ, Wiring(sleep=sleep))
-    watcher_api = mastodon_from_settings(settings, environ, Wiring(sleep=sleep))
+    # One client set per thread: the worker sends, the watcher reads.
+    senders = networks_from_settings(settings, environ, Wiring(sleep=sleep))
+    readers = networks_from_settings(settings, environ, Wiring(sleep=sleep))
     engine = create_db_engine(settings.database_url)
     store = WatchStore(create_session_factory(engine))
     events = RightsEventProducer(settings)
@@ -75,7 +66,6 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
         session_timeout_ms=settings.ingest_rights_session_timeout_ms,
         heartbeat_interval_ms=max(300, settings.ingest_rights_session_timeout_ms // 3),
     )
-    senders: dict[str, Sender] = {"mastodon": sender} if sender is not None else {}
     worker = RightsWorker(
         consumer=consumer,
         events=events,
@@ -89,17 +79,17 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
         ),
     )
     watcher_thread = None
-    if watcher_api is not None:
-        watcher = ReplyWatcher(store=store, mastodon=watcher_api, events=events)
+    if readers:
+        watcher = ReplyWatcher(store=store, networks=readers, events=events)
         watcher_thread = threading.Thread(
             target=watcher.run, args=(stop,), name="rights-replies", daemon=True
         )
         watcher_thread.start()
     log.info(
-        "rights worker consuming %s as %s (Mastodon %s)",
+        "rights worker consuming %s as %s; sends on %s, the other networks' are manual",
         RIGHTS_COMMANDS_TOPIC,
         settings.ingest_rights_group_id,
-        "configured" if sender is not None else "not configured: manual sends",
+        ", ".join(sorted(senders)) or "no network",
     )
     try:
         worker.run()
@@ -109,8 +99,7 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
             watcher_thread.join(timeout=30)
         consumer.close(autocommit=False)
         events.close()
-        for api in (sender, watcher_api):
-            if api is not None:
-                api.close()
+        for network in [*senders.values(), *readers.values()]:
+            network.close()
         engine.dispose()
         log.info("rights worker stopped")

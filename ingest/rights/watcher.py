@@ -1,11 +1,12 @@
-"""Reading the replies to the requests the worker sent on Mastodon.
+"""Reading the replies to the requests the worker sent, on every network it sends on.
 
-Each watched request (:mod:`~ingest.rights.watches`) is polled with
-``GET /api/v1/statuses/{sent_id}/context``; a descendant that replies to our status and is not
-the brand's own becomes a ``reply`` event, once: the reply ids emitted are recorded after the
+Each watched request (:mod:`~ingest.rights.watches`) is polled through its network's
+:meth:`~ingest.rights.network.RightsNetwork.replies` (Mastodon's status context, Bluesky's
+post thread, Reddit's comment tree...); a direct reply to our message that is not the brand's
+own becomes a ``reply`` event, once: the reply ids emitted are recorded after the
 broker acknowledged them (a crash in between emits them again: the curation side dedupes by
 ``reply_id``). The poll slows as the request ages (:func:`poll_interval`) and stops at the
-brand's expiry, or when our status is deleted.
+brand's expiry, or when our message is deleted.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from datetime import datetime, timedelta
 from contract import RightsEvent, RightsEventKind, utcnow
 from ingest.connectors.base import ConnectorError, JobStopped
 from ingest.rights.events import EventSink
-from ingest.rights.mastodon import MastodonRights, PostGone, Reply
+from ingest.rights.network import PostGone, Reply, RightsNetwork
 from ingest.rights.watches import Watch, WatchStore
 
 log = logging.getLogger(__name__)
 
-NETWORK = "mastodon"
 #: (age below which, seconds between polls): creators answer soonest, if at all.
 SCHEDULE = ((timedelta(hours=1), 60.0), (timedelta(days=1), 900.0))
 OLD_INTERVAL_S = 3600.0
@@ -43,20 +43,21 @@ class ReplyWatcher:
         self,
         *,
         store: WatchStore,
-        mastodon: MastodonRights,
+        networks: dict[str, RightsNetwork],
         events: EventSink,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
-        self.mastodon = mastodon
+        self.networks = networks
         self.events = events
         self.now = now
 
     def poll_due(self) -> int:
         """Poll every due watch once; returns how many reply events were emitted."""
         emitted = 0
-        for watch in self.store.due(self.now(), network=NETWORK):
-            emitted += self._poll(watch)
+        for name, network in self.networks.items():
+            for watch in self.store.due(self.now(), network=name):
+                emitted += self._poll(network, watch)
         return emitted
 
     def run(self, stop: threading.Event) -> None:
@@ -68,36 +69,30 @@ class ReplyWatcher:
                 return
             except Exception:
                 log.exception("reading replies failed; trying again")
-            next_due = self.store.next_due(network=NETWORK)
+            dues = [self.store.next_due(network=name) for name in self.networks]
             wait = IDLE_WAIT_S
-            if next_due is not None:
-                wait = min(IDLE_WAIT_S, max(0.1, (next_due - self.now()).total_seconds()))
+            for next_due in dues:
+                if next_due is not None:
+                    wait = min(wait, max(0.1, (next_due - self.now()).total_seconds()))
             stop.wait(wait)
 
-    def _poll(self, watch: Watch) -> int:
+    def _poll(self, network: RightsNetwork, watch: Watch) -> int:
         now = self.now()
         if now >= watch.watch_until:
             log.info("rights request %d: no longer watched (expired)", watch.request_id)
             self.store.drop(watch.request_id)
             return 0
         try:
-            replies = self.mastodon.replies(watch.sent_id)
+            replies = network.replies(watch)
         except PostGone:
-            log.info("rights request %d: our status is gone; not watched", watch.request_id)
+            log.info("rights request %d: our message is gone; not watched", watch.request_id)
             self.store.drop(watch.request_id)
             return 0
         except ConnectorError as exc:
             log.warning("rights request %d: replies not read (%s)", watch.request_id, exc)
             self.store.record(watch.request_id, new_reply_ids=[], next_poll_at=self._next(watch))
             return 0
-        brand = self.mastodon.brand_account_id()
-        new = [
-            reply
-            for reply in replies
-            if reply.in_reply_to_id == watch.sent_id
-            and reply.account_id != brand
-            and reply.id not in watch.seen_reply_ids
-        ]
+        new = [reply for reply in replies if reply.id not in watch.seen_reply_ids]
         if new:
             self.events.publish([_reply_event(watch, reply, now) for reply in new])
         self.store.record(
@@ -118,16 +113,8 @@ def _reply_event(watch: Watch, reply: Reply, now: datetime) -> RightsEvent:
         post_id=watch.post_id,
         request_id=watch.request_id,
         reply_id=reply.id,
-        author_id=reply.account_id,
+        author_id=reply.author_id,
         text=reply.text,
         permalink=reply.url,
-        at=_created_at(reply.created_at) or now,
+        at=reply.created_at or now,
     )
-
-
-def _created_at(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError, KafkaError
@@ -27,6 +27,7 @@ from contract.dead_letters import DeadLetterBudget, dead_letter_for
 from ingest.connectors.base import JobStopped, Unavailable
 from ingest.rights.events import EventSink
 from ingest.rights.manual import manual_send_needed
+from ingest.rights.network import RightsNetwork
 from ingest.rights.pacing import Pacer
 from ingest.rights.watches import WatchStore
 
@@ -44,12 +45,6 @@ MAX_WAIT_CHUNK_S = 30.0
 
 class StopRequested(Exception):
     """A stop came while the command in hand waited."""
-
-
-class Sender(Protocol):
-    account: str
-
-    def send(self, command: RightsCommand) -> RightsEvent: ...
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -71,7 +66,7 @@ class RightsWorker:
         *,
         consumer: KafkaConsumer,
         events: EventSink,
-        senders: dict[str, Sender],
+        senders: dict[str, RightsNetwork],
         pacer: Pacer,
         watches: WatchStore | None,
         watch_for: timedelta,
@@ -129,7 +124,8 @@ class RightsWorker:
             return manual_send_needed(command)
         self._pace(sender.account)
         event = self._retry(f"send request {command.request_id}", lambda: sender.send(command))
-        self.pacer.bucket(sender.account).take()
+        if event.kind == RightsEventKind.SENT:
+            self.pacer.bucket(sender.account).take()
         return event
 
     def _pace(self, account: str) -> None:

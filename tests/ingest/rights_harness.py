@@ -31,9 +31,10 @@ from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.from_job import Wiring
 from ingest.rights.events import RightsEventProducer
 from ingest.rights.mastodon import MastodonRights, mastodon_api
+from ingest.rights.network import RightsNetwork
 from ingest.rights.pacing import Pacer
 from ingest.rights.watches import WatchStore
-from ingest.rights.worker import RightsWorker, Sender
+from ingest.rights.worker import RightsWorker
 from tests.ingest.fake_mastodon_replies import TOKEN, FakeMastodonReplies
 from tests.ingest.ingest_fakes import FakeClock
 from tests.ingest.jobs_fakes import migrated_sqlite_url
@@ -149,7 +150,7 @@ class Rig:
             heartbeat_interval_ms=1000,
         )
         producer = RightsEventProducer(self.settings)
-        senders: dict[str, Sender] = {"mastodon": mastodon(self.fake, self.clock)}
+        senders: dict[str, RightsNetwork] = {"mastodon": mastodon(self.fake, self.clock)}
         worker = RightsWorker(
             consumer=consumer,
             events=events or producer,  # type: ignore[arg-type]

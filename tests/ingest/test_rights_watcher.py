@@ -50,7 +50,7 @@ def test_a_new_reply_is_emitted_once_even_after_a_restart(tmp_path: Path) -> Non
     clock, fake, store, _, ours = _setup(tmp_path)
     events = _Events()
     watcher = ReplyWatcher(
-        store=store, mastodon=mastodon(fake, clock), events=events, now=clock.now
+        store=store, networks={"mastodon": mastodon(fake, clock)}, events=events, now=clock.now
     )
     assert watcher.poll_due() == 0
     answer = fake.reply(
@@ -65,7 +65,7 @@ def test_a_new_reply_is_emitted_once_even_after_a_restart(tmp_path: Path) -> Non
     assert event.permalink == answer["url"]
     assert event.post_id.startswith("mastodon:")
     restarted = ReplyWatcher(
-        store=store, mastodon=mastodon(fake, clock), events=events, now=clock.now
+        store=store, networks={"mastodon": mastodon(fake, clock)}, events=events, now=clock.now
     )
     clock.advance(60)
     assert restarted.poll_due() == 0
@@ -76,7 +76,7 @@ def test_the_brands_own_statuses_are_not_replies(tmp_path: Path) -> None:
     clock, fake, store, _, ours = _setup(tmp_path)
     events = _Events()
     watcher = ReplyWatcher(
-        store=store, mastodon=mastodon(fake, clock), events=events, now=clock.now
+        store=store, networks={"mastodon": mastodon(fake, clock)}, events=events, now=clock.now
     )
     fake.reply(ours, account_id=BRAND_ACCOUNT_ID, html="<p>ping</p>")
     assert watcher.poll_due() == 0
@@ -86,7 +86,7 @@ def test_the_brands_own_statuses_are_not_replies(tmp_path: Path) -> None:
 def test_polls_slow_down_as_the_request_ages_and_stop_at_expiry(tmp_path: Path) -> None:
     clock, fake, store, _, _ = _setup(tmp_path)
     watcher = ReplyWatcher(
-        store=store, mastodon=mastodon(fake, clock), events=_Events(), now=clock.now
+        store=store, networks={"mastodon": mastodon(fake, clock)}, events=_Events(), now=clock.now
     )
     assert poll_interval(timedelta(minutes=5)) == timedelta(minutes=1)
     assert poll_interval(timedelta(hours=2)) == timedelta(minutes=15)
@@ -107,7 +107,7 @@ def test_a_deleted_request_is_no_longer_watched(tmp_path: Path) -> None:
     clock, fake, store, _, ours = _setup(tmp_path)
     fake.delete(ours)
     watcher = ReplyWatcher(
-        store=store, mastodon=mastodon(fake, clock), events=_Events(), now=clock.now
+        store=store, networks={"mastodon": mastodon(fake, clock)}, events=_Events(), now=clock.now
     )
     watcher.poll_due()
     assert store.all() == []

@@ -272,8 +272,9 @@ class RightsEvent(_Wire):
     """What the ingest rights worker saw: our message sent (or not), a reply, a deletion.
 
     Fields beyond ``kind``, ``post_id`` and ``at`` are set as the kind needs them: ``sent``
-    has ``reply_id`` and ``permalink`` of our message, ``failed`` a ``reason``, ``reply`` the
-    creator's ``reply_id``, ``author_id``, ``text`` and ``permalink``.
+    has ``reply_id`` and ``permalink`` of our message (and ``author_id`` where the network
+    names the post's author only then, as Instagram does), ``failed`` a ``reason``, ``reply``
+    the creator's ``reply_id``, ``author_id``, ``text`` and ``permalink``.
     """
 
     schema_version: int = SCHEMA_VERSION

@@ -141,6 +141,15 @@ class IngestSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
         gt=0,
         description="Days during which replies to a sent request are read (the brand's expiry).",
     )
+    rights_reply_poll_s: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Seconds between two reads of a sent request's replies in its first hour (then "
+            "every 15 minutes in its first day, then hourly): the longest a creator's answer "
+            "waits before it is read."
+        ),
+    )
     ingest_rights_group_id: str = Field(
         default="ugc-ingest-rights",
         description="Consumer group of `ugc ingest rights` on `ugc.rights.commands`.",

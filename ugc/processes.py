@@ -59,6 +59,12 @@ class Child:
         self.restarts += 1
         self.start()
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no drain, nothing flushed."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
     def stop(self, timeout: float = 20.0) -> None:
         """Ask for a stop (SIGTERM), wait for the drain, then kill if it hangs."""
         process = self._process

@@ -16,7 +16,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -26,29 +25,15 @@ import httpx
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
 from ingest.jobs.request import credentials_option, options_option
-from listening.schemas import JobCreate
 from ugc.broker import EmbeddedBroker
 from ugc.console import Console
 from ugc.processes import Child
 from ugc.up_brands import create_brands
+from ugc.up_children import UpOptions, child_commands, child_env, stop_rank
 from ugc.up_listen import ensure_listening_job, listening_job
 
 DEFAULT_API_KEY = "dev-moderator-key"
 MAX_RESTARTS = 5
-
-
-@dataclass
-class UpOptions:
-    data_dir: Path
-    port: int
-    partitions: int
-    api_key: str
-    replay_file: Path | None
-    rate: float
-    #: Classify worker processes (see classify_threads).
-    classify_workers: int = 1
-    #: The listening job to run instead of the demo replay.
-    listen: JobCreate | None = None
 
 
 #: Partitions of the post topics under ``ugc up``: a multiple of the usual core counts, so that
@@ -196,10 +181,10 @@ class Supervisor:
         upgrade(database_url)
         if opts.listen and not ensure_listening_job(database_url, opts.listen, self._say):
             return 1
-        env = self._child_env(bootstrap, database_url)
+        env = child_env(opts, bootstrap, database_url)
         self.children = [
             Child(name, args, {**env, **extra}, opts.data_dir / "logs", self.console)
-            for name, args, extra in self._child_commands()
+            for name, args, extra in child_commands(opts)
         ]
         for child in self.children:
             child.start()
@@ -214,58 +199,6 @@ class Supervisor:
             create_brands(api, feeds, self._say)
         self._print_banner(api_url, list(feeds))
         return self._supervise(api_url, started)
-
-    def _child_env(self, bootstrap: str, database_url: str) -> dict[str, str]:
-        opts = self.options
-        return {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "UGC_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "UGC_TOPIC_PARTITIONS": str(opts.partitions),
-            "UGC_DATABASE_URL": database_url,
-            "UGC_MODERATOR_API_KEY": opts.api_key,
-            "UGC_API_PORT": str(opts.port),
-            # One machine, one member per group: short group timeouts make restarts quick.
-            "UGC_SINK_SESSION_TIMEOUT_MS": "6000",
-            "UGC_SINK_HEARTBEAT_INTERVAL_MS": "1000",
-            "UGC_SESSION_TIMEOUT_S": "6",
-            "UGC_HEARTBEAT_INTERVAL_S": "1",
-        }
-
-    def _child_commands(self) -> list[tuple[str, list[str], dict[str, str]]]:
-        opts = self.options
-        commands: list[tuple[str, list[str], dict[str, str]]] = [
-            ("api", ["api", "--host", "127.0.0.1", "--port", str(opts.port)], {}),
-            ("sink", ["sink"], {}),
-            (
-                "rights",
-                ["rights", "worker"],
-                {
-                    # Terms links in reminders and proofs; one member: quick group restarts.
-                    "UGC_RIGHTS_PUBLIC_BASE_URL": f"http://127.0.0.1:{opts.port}",
-                    "UGC_RIGHTS_SESSION_TIMEOUT_MS": "6000",
-                    "UGC_RIGHTS_HEARTBEAT_INTERVAL_MS": "1000",
-                },
-            ),
-        ]
-        # Single-threaded workers, one per core, score more posts per second than one worker with
-        # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,
-        # and each worker's tokenizing and Python work runs beside the other's matrix products.
-        # With more cores than workers (partitions cap them), the cores are shared out.
-        threads = {}
-        if opts.classify_workers > 1:
-            per_worker = max(1, (os.cpu_count() or 1) // opts.classify_workers)
-            threads = {"UGC_TORCH_THREADS": str(per_worker)}
-        for index in range(opts.classify_workers):
-            name = "classify" if index == 0 else f"classify-{index + 1}"
-            commands.append((name, ["classify", "worker"], threads))
-        commands.append(("listen", ["ingest", "run"], {}))
-        if opts.listen is None:
-            replay = ["ingest", "replay", "--rate", str(opts.rate)]
-            if opts.replay_file:
-                replay += ["--file", str(opts.replay_file)]
-            commands.append(("ingest", replay, {}))
-        return commands
 
     def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -390,7 +323,5 @@ class Supervisor:
         self.stop_requested.set()
 
     def _stop_children(self) -> None:
-        # Stop in pipeline order so each stage can drain what the previous one produced.
-        order = {"ingest": 0, "listen": 0, "classify": 1, "sink": 2, "api": 3}
-        for child in sorted(self.children, key=lambda c: order.get(c.name.split("-")[0], 9)):
+        for child in sorted(self.children, key=lambda c: stop_rank(c.name)):
             child.stop()

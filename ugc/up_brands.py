@@ -1,8 +1,8 @@
 """The brands ``ugc up`` sets up beside its feeds, so that the rights flow works on the demo.
 
-One brand per feed: its hashtag, an approval hashtag (``#YesBrewNorth``) and a first version of
-its terms of use. A brand that exists already keeps its settings and terms (a moderator may have
-changed them): running ``ugc up`` again never adds a terms version.
+One brand per feed: its hashtag, an approval hashtag (``#YesBrewNorth``), a thank-you reply
+and a first version of its terms of use. A brand that exists already keeps its settings and
+terms (a moderator may have changed them): running ``ugc up`` again never adds a terms version.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ TERMS = (
     "this permission at any time by replying that you withdraw it, and {name} will take your "
     "post down from every place it shows it.\n"
 )
+THANK_YOU = "Thank you {handle}! We will credit you wherever we show your post."
 
 
 def brand_name(tag: str) -> str:
@@ -46,6 +47,9 @@ def create_brands(
             if created.status_code >= 300:
                 say(f"could not create brand {slug}: {created.text}")
                 continue
+            thanks = client.put(f"/v1/brands/{slug}/templates/thank_you", json={"text": THANK_YOU})
+            if thanks.status_code >= 300:
+                say(f"could not add the thank-you of brand {slug}: {thanks.text}")
             existing = created
         elif existing.status_code >= 300:
             say(f"could not read brand {slug}: {existing.text}")

@@ -38,6 +38,10 @@ class UnusableEvent(ValueError):
     """An event that can never be applied (a missing field, an unknown post or request)."""
 
 
+#: The author id of a post whose network does not say who wrote it (Instagram hashtag search).
+UNKNOWN_AUTHOR_ID = "unknown"
+
+
 def missing_fields(event: RightsEvent) -> str | None:
     """Why the event lacks what its kind needs, or None."""
     missing = [name for name in REQUIRED[event.kind] if not getattr(event, name)]
@@ -63,7 +67,7 @@ def apply_event(session: Session, event: RightsEvent, *, now: datetime, base_url
     if _seen(session, request, event):
         return "already applied"
     if event.kind is RightsEventKind.SENT:
-        return _sent(session, request, event)
+        return _sent(session, post, request, event)
     if event.kind is RightsEventKind.REPLY:
         return _reply(session, post, request, event, now=now, base_url=base_url)
     if event.kind is RightsEventKind.FAILED:
@@ -82,16 +86,22 @@ def _seen(session: Session, request: RightsRequest, event: RightsEvent) -> bool:
     return bool(session.scalar(select(exists().where(known))))
 
 
-def _sent(session: Session, request: RightsRequest, event: RightsEvent) -> str:
+def _sent(session: Session, post: Post, request: RightsRequest, event: RightsEvent) -> str:
     if not _allowed(RightsMove.MARK_SENT, request):
         return _note(session, request, event, NETWORK, f"sent, but the rights are {request.state}")
+    note = "sent"
+    if event.author_id and post.author_id == UNKNOWN_AUTHOR_ID:
+        # A network whose search hides authors (Instagram) named the post's author when the
+        # request was sent: consent replies are checked against it from now on.
+        post.author_id = post.author_handle = event.author_id
+        note = f"sent; the network says the post's author is {event.author_id!r}"
     brand = brands.existing_brand(session, request.brand_slug)
     request.sent_reply_id = event.reply_id
     request.sent_permalink = event.permalink
     request.sent_at = event.at
     request.next_due_at = service.reminder_due(event.at, brand)
     request.due_kind = TimerKind.REMINDER
-    return _moved(session, request, RightsMove.MARK_SENT, event, NETWORK, note="sent")
+    return _moved(session, request, RightsMove.MARK_SENT, event, NETWORK, note=note)
 
 
 def _send_failed(session: Session, request: RightsRequest, event: RightsEvent) -> str:

@@ -80,7 +80,12 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
     )
     watcher_thread = None
     if readers:
-        watcher = ReplyWatcher(store=store, networks=readers, events=events)
+        watcher = ReplyWatcher(
+            store=store,
+            networks=readers,
+            events=events,
+            first_hour_s=settings.rights_reply_poll_s,
+        )
         watcher_thread = threading.Thread(
             target=watcher.run, args=(stop,), name="rights-replies", daemon=True
         )

@@ -24,18 +24,22 @@ from ingest.rights.watches import Watch, WatchStore
 
 log = logging.getLogger(__name__)
 
-#: (age below which, seconds between polls): creators answer soonest, if at all.
-SCHEDULE = ((timedelta(hours=1), 60.0), (timedelta(days=1), 900.0))
+FIRST_HOUR_S = 60.0
+#: After the first hour (age below which, seconds between polls): creators answer soonest.
+LATER = ((timedelta(days=1), 900.0),)
 OLD_INTERVAL_S = 3600.0
 IDLE_WAIT_S = 5.0
 
 
-def poll_interval(age: timedelta) -> timedelta:
-    """Every minute in the first hour, every 15 minutes in the first day, then hourly."""
-    for below, seconds in SCHEDULE:
+def poll_interval(age: timedelta, *, first_hour_s: float = FIRST_HOUR_S) -> timedelta:
+    """Every ``first_hour_s`` (a minute) in the first hour, every 15 minutes in the first
+    day, then hourly; never more often than ``first_hour_s``."""
+    if age < timedelta(hours=1):
+        return timedelta(seconds=first_hour_s)
+    for below, seconds in LATER:
         if age < below:
-            return timedelta(seconds=seconds)
-    return timedelta(seconds=OLD_INTERVAL_S)
+            return timedelta(seconds=max(seconds, first_hour_s))
+    return timedelta(seconds=max(OLD_INTERVAL_S, first_hour_s))
 
 
 class ReplyWatcher:
@@ -46,11 +50,13 @@ class ReplyWatcher:
         networks: dict[str, RightsNetwork],
         events: EventSink,
         now: Callable[[], datetime] = utcnow,
+        first_hour_s: float = FIRST_HOUR_S,
     ) -> None:
         self.store = store
         self.networks = networks
         self.events = events
         self.now = now
+        self.first_hour_s = first_hour_s
 
     def poll_due(self) -> int:
         """Poll every due watch once; returns how many reply events were emitted."""
@@ -70,7 +76,7 @@ class ReplyWatcher:
             except Exception:
                 log.exception("reading replies failed; trying again")
             dues = [self.store.next_due(network=name) for name in self.networks]
-            wait = IDLE_WAIT_S
+            wait = min(IDLE_WAIT_S, self.first_hour_s)
             for next_due in dues:
                 if next_due is not None:
                     wait = min(wait, max(0.1, (next_due - self.now()).total_seconds()))
@@ -104,7 +110,7 @@ class ReplyWatcher:
 
     def _next(self, watch: Watch) -> datetime:
         now = self.now()
-        return now + poll_interval(now - watch.sent_at)
+        return now + poll_interval(now - watch.sent_at, first_hour_s=self.first_hour_s)
 
 
 def _reply_event(watch: Watch, reply: Reply, now: datetime) -> RightsEvent:

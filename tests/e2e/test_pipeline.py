@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,7 @@ from database.migrate import upgrade
 from ingest.demo import demo_posts_path
 from ingest.producer import PostProducer
 from ingest.sources.replay import iter_posts
-from tests.conftest import services_required, wait_until
+from tests.conftest import wait_until
 from ugc.broker import EmbeddedBroker, free_port
 from ugc.console import Console
 from ugc.processes import Child
@@ -32,18 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 API_KEY = "e2e-moderator-key"
 MALFORMED = b'{"platform": "mastodon", "native_id": 42, "text": '
 POST_COUNT = 220
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """PostgreSQL when it is there (always in CI); SQLite may stand in locally."""
-    try:
-        factory: Callable[[], str] = request.getfixturevalue("postgres_databases")
-        return factory()
-    except pytest.skip.Exception:
-        if services_required():
-            raise
-        return f"sqlite:///{tmp_path / 'e2e.db'}"
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from listening.schemas import JobRead
 from tests.conftest import wait_until
 from tests.ingest.jobs_fakes import VALID_TOKEN, fake_network, migrated_sqlite_url, new_feed
 from tests.ingest.restart_harness import read_post_ids
+from ugc.up_children import child_commands, stop_rank
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -273,7 +274,7 @@ def test_up_listen_bluesky_stores_a_jetstream_job_that_needs_no_credentials(up: 
     assert job.credentials_ref is None
     assert job.credentials.missing == []
     supervisor = up.started[0]
-    names = [name for name, _, _ in supervisor._child_commands()]
+    names = [name for name, _, _ in child_commands(supervisor.options)]
     assert "listen" in names
     assert "ingest" not in names
     assert supervisor._feed_hashtags() == ["coffee"]  # one feed per followed hashtag
@@ -357,11 +358,11 @@ def test_up_with_mastodon_stores_one_listening_job_run_by_the_jobs_worker(up: Up
         ["coffee", "tea"],
         {"base_url": "https://social.example"},
     )
-    assert [name for name, _, _ in up.started[0]._child_commands()].count("ingest") == 0
+    assert [name for name, _, _ in child_commands(up.started[0].options)].count("ingest") == 0
     demo = up()
     assert demo.exit_code == 0
     assert up.started[-1].options.listen is None
-    assert {"listen", "ingest"} <= {name for name, _, _ in up.started[-1]._child_commands()}
+    assert {"listen", "ingest"} <= {name for name, _, _ in child_commands(up.started[-1].options)}
 
 
 def test_up_can_run_several_single_threaded_classify_workers(
@@ -370,7 +371,7 @@ def test_up_can_run_several_single_threaded_classify_workers(
     monkeypatch.setattr("ugc.up.os.cpu_count", lambda: 2)
     assert up("--classify-workers", "2").exit_code == 0
     assert up("--classify-workers", "1").exit_code == 0
-    two, one = up.started[0]._child_commands(), up.started[1]._child_commands()
+    two, one = child_commands(up.started[0].options), child_commands(up.started[1].options)
 
     classify = [(name, extra) for name, args, extra in two if args == ["classify", "worker"]]
     assert classify == [
@@ -404,5 +405,15 @@ def test_up_runs_one_classify_worker_per_core_by_default(
 ) -> None:
     monkeypatch.setattr("ugc.up.os.cpu_count", lambda: cores)
     assert up().exit_code == 0
-    commands = up.started[0]._child_commands()
+    commands = child_commands(up.started[0].options)
     assert [(n, e) for n, a, e in commands if a == ["classify", "worker"]] == expected
+
+
+def test_up_runs_both_rights_workers_and_stops_them_after_the_api(up: UpRun) -> None:
+    assert up().exit_code == 0
+    names = [name for name, _, _ in child_commands(up.started[0].options)]
+    assert {"rights", "ingest-rights"} <= set(names)
+    order = sorted(names, key=stop_rank)
+    assert order.index("ingest") < order.index("classify") < order.index("sink")
+    assert order.index("sink") < order.index("api") < order.index("ingest-rights")
+    assert order[-1] == "rights"  # applies what the ingest side reported last

@@ -42,6 +42,9 @@ def test_each_feed_gets_its_brand_with_an_approval_hashtag_and_terms(client: Tes
     assert terms.status_code == 200
     assert "#YesBrewNorth" in terms.text
     assert client.get("/v1/brands/trail-peak").json()["approval_hashtag"] == "#YesTrailPeak"
+    [thank_you] = brand["templates"]
+    assert thank_you["kind"] == "thank_you"
+    assert "{handle}" in thank_you["text"]
 
 
 def test_running_it_again_keeps_the_brand_and_adds_no_terms_version(client: TestClient) -> None:

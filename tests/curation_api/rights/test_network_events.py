@@ -108,3 +108,34 @@ def test_a_deleted_post_is_withdrawn(session: Session) -> None:
 def test_an_event_about_an_unknown_post_is_unusable(session: Session) -> None:
     with pytest.raises(UnusableEvent, match="no post with id"):
         apply(session, "mastodon:nope", RightsEventKind.SENT, 1, reply_id="1")
+
+
+def test_a_send_that_names_a_hidden_author_lets_that_author_consent(session: Session) -> None:
+    post_id = queued_request(session)
+    post = session.get(Post, post_id)
+    assert post is not None
+    post.author_id = "unknown"  # as Instagram's hashtag search stores it
+    session.flush()
+    apply(session, post_id, RightsEventKind.SENT, 1, reply_id="c1", author_id="alice_ig")
+
+    assert (post.author_id, post.author_handle) == ("alice_ig", "alice_ig")
+    assert "alice_ig" in (transitions(session)[-1].note or "")
+    apply(
+        session,
+        post_id,
+        RightsEventKind.REPLY,
+        2,
+        reply_id="c2",
+        author_id="alice_ig",
+        text=f"Yes! {APPROVAL}",
+    )
+    assert state(session, post_id) is S.GRANTED
+
+
+def test_a_send_never_replaces_an_author_the_post_already_has(session: Session) -> None:
+    post_id = queued_request(session)
+    apply(session, post_id, RightsEventKind.SENT, 1, reply_id="c1", author_id="mallory")
+
+    post = session.get(Post, post_id)
+    assert post is not None
+    assert post.author_id == AUTHOR

@@ -23,6 +23,7 @@ from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
 from curation_api.listening.routes import router as listening_router
 from curation_api.moderation.routes import router as moderation_router
+from curation_api.rights.attachment_routes import router as attachments_router
 from curation_api.rights.brand_routes import public_router as terms_router
 from curation_api.rights.brand_routes import router as brands_router
 from curation_api.rights.routes import router as rights_router
@@ -128,7 +129,14 @@ def create_app(
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_middleware(PublicFeedCORS, origins=settings.cors_origin_list)
     # Rights first: moderation's catch-all `/v1/posts/{post_id:path}` would take its paths.
-    routers = (rights_router, brands_router, terms_router, moderation_router, feeds_router)
+    routers = (
+        attachments_router,
+        rights_router,
+        brands_router,
+        terms_router,
+        moderation_router,
+        feeds_router,
+    )
     for router in (*routers, listening_router, stats_router):
         app.include_router(router)
     return app

@@ -35,6 +35,12 @@ class ApiSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
             "(`*` lets any site embed a widget)."
         ),
     )
+    rights_attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description="Largest file a moderator may attach to a rights decision (a screenshot, "
+        "an e-mail); larger uploads get 413.",
+    )
     sink_group_id: str = Field(
         default="ugc-sink", description="Kafka consumer group of the scored-post sink."
     )

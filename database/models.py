@@ -36,6 +36,7 @@ from database.enums import JobStatus, ListeningMode
 from database.outbox import OutboxMessage as OutboxMessage
 from database.rights_models import Brand as Brand
 from database.rights_models import BrandHashtag as BrandHashtag
+from database.rights_models import RightsAttachment as RightsAttachment
 from database.rights_models import RightsProof as RightsProof
 from database.rights_models import RightsRequest as RightsRequest
 from database.rights_models import RightsTemplate as RightsTemplate

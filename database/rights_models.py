@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -162,4 +163,23 @@ class RightsProof(Base):
     request_id: Mapped[int] = mapped_column(big_id(), ForeignKey("rights_requests.id"), index=True)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
     sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RightsAttachment(Base):
+    """A file a moderator attached to a post's rights record (a screenshot of the creator's
+    "yes", an e-mail): stored here with its SHA-256, never changed. ``transition_id`` is the
+    decision that cited it, set once; the proof of a grant lists the hashes of its files."""
+
+    __tablename__ = "rights_attachments"
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.post_id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(255))
+    transition_id: Mapped[int | None] = mapped_column(big_id(), ForeignKey("rights_transitions.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from curation_api.kit import NotFound, Page, page_of
-from curation_api.rights import repository
+from curation_api.rights import attachments, repository
 from curation_api.rights.proof import proof_html
 from curation_api.rights.schemas import ProofRead, RightsHistoryRead, RightsRead, TransitionRead
 from database.enums import RightsState
@@ -22,6 +22,7 @@ def rights_of(session: Session, post_id: str) -> RightsHistoryRead:
         transitions=[
             TransitionRead.from_row(t) for t in repository.transitions_of(session, request.id)
         ],
+        attachments=attachments.of_post(session, post_id),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from contract import normalize_hashtags
+from curation_api.rights.attachments import AttachmentRead
 from database.enums import RightsActorKind, RightsMethod, RightsState, TemplateKind
 from database.rights_models import Brand, RightsRequest, RightsTransition, TermsVersion
 
@@ -184,6 +185,12 @@ class DecisionCreate(BaseModel):
     attachment_ref: str | None = Field(
         default=None, max_length=2000, description="Where a screenshot or e-mail is kept."
     )
+    attachment_ids: list[int] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Files uploaded with `POST /v1/posts/{id}/rights/attachments` that this "
+        "decision rests on (a screenshot); a grant's proof records their SHA-256.",
+    )
     brand: str | None = Field(default=None, description="Only when the post has no request.")
     scope: list[Channel] | None = Field(default=None, min_length=1)
     starts_at: AwareDatetime | None = None
@@ -253,6 +260,10 @@ class RightsRead(BaseModel):
 
 class RightsHistoryRead(RightsRead):
     transitions: list[TransitionRead]
+    attachments: list[AttachmentRead] = Field(
+        description="Files uploaded to the post's rights record; `transition_id` is the "
+        "decision that cited each (null: not cited yet)."
+    )
 
 
 class QueuedRequestRead(RightsRead):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from contract import RIGHTS_COMMANDS_TOPIC, RightsCommand, RightsCommandKind, encode
 from curation_api.kit import Conflict, Moderator, NotFound
-from curation_api.rights import brands, repository
+from curation_api.rights import attachments, brands, repository
 from curation_api.rights.proof import proof_record, sha256_of
 from curation_api.rights.schemas import (
     Channel,
@@ -146,12 +146,14 @@ def decide(
         grant_terms(session, request, brand, body, now)
         request.method = RightsMethod.MANUAL
     clear_timer(request)
-    move_request(session, request, target, actor, now=now, note=body.note)
+    transition = move_request(session, request, target, actor, now=now, note=body.note)
+    cited = attachments.cite(session, post_id, body.attachment_ids, transition)
     if move is RightsMove.GRANT:
         consent = {
             "method": "manual",
             "note": body.note,
             "attachment_ref": body.attachment_ref,
+            "attachments": cited,
             "recorded_by": {"kind": actor.kind.value, "name": actor.name},
             "recorded_at": now.isoformat(),
             "reply": None,

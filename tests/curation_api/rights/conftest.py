@@ -18,6 +18,7 @@ from database.models import (
     OutboxMessage,
     Post,
     PostHashtag,
+    RightsAttachment,
     RightsProof,
     RightsRequest,
     RightsTemplate,
@@ -34,6 +35,7 @@ def committed(database_url: str) -> Iterator[sessionmaker[Session]]:
     with engine.begin() as connection:
         for model in (
             OutboxMessage,
+            RightsAttachment,
             RightsProof,
             RightsTransition,
             RightsRequest,

@@ -52,6 +52,7 @@ class Rig:
     api: httpx.Client
     fake: FakeMastodonReplies
     served: ServedFake
+    rights: Child
     ingest_rights: Child
     post_id: str
     native_id: str
@@ -85,7 +86,7 @@ def rig(tmp_path: Path, database_url: str) -> Iterator[Rig]:
         )
         try:
             wait_until(lambda: _healthy(api), timeout=60, message="the API to answer /healthz")
-            yield Rig(api, fake, served, children[2], post_id, creator_post["id"], tag)
+            yield Rig(api, fake, served, children[1], children[2], post_id, creator_post["id"], tag)
         finally:
             served.release()
             for child in reversed(children):
@@ -227,3 +228,9 @@ def test_request_consent_feed_and_revocation_across_both_workers(rig: Rig) -> No
     wait_until(lambda: _rights(rig)["state"] == "revoked", timeout=60, message="the revocation")
     assert not _in_feed(rig)
     assert len(_brand_statuses(rig.fake)) == 2  # one request, one thank-you: nothing twice
+
+    # A stop request (SIGTERM, as ugc up and compose send) drains and exits 0.
+    for child in (rig.ingest_rights, rig.rights):
+        child.stop(timeout=30)
+        assert child.exited() == 0, f"{child.name} exited {child.exited()}"
+        assert "rights worker stopped" in child.log_path.read_text()

@@ -42,6 +42,7 @@ from database.rights_models import RightsRequest as RightsRequest
 from database.rights_models import RightsTemplate as RightsTemplate
 from database.rights_models import RightsTransition as RightsTransition
 from database.rights_models import TermsVersion as TermsVersion
+from database.rights_watch import RightsPacing as RightsPacing
 from database.rights_watch import RightsWatch as RightsWatch
 
 

@@ -132,8 +132,9 @@ class IngestSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
         default=20,
         ge=1,
         description=(
-            "Messages each network account sends per hour at most (a token bucket per "
-            "process: a restart starts with a full hour's budget)."
+            "Messages each network account sends per hour at most: a token bucket in the "
+            "database, shared by every rights worker and kept across restarts (20 at once, "
+            "then one every 3 minutes at the default)."
         ),
     )
     rights_watch_days: float = Field(

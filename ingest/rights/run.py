@@ -54,7 +54,8 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
     senders = networks_from_settings(settings, environ, Wiring(sleep=sleep))
     readers = networks_from_settings(settings, environ, Wiring(sleep=sleep))
     engine = create_db_engine(settings.database_url)
-    store = WatchStore(create_session_factory(engine))
+    sessions = create_session_factory(engine)
+    store = WatchStore(sessions)
     events = RightsEventProducer(settings)
     consumer = KafkaConsumer(
         RIGHTS_COMMANDS_TOPIC,
@@ -70,7 +71,7 @@ def run_rights(settings: IngestSettings, stop: threading.Event, environ: Mapping
         consumer=consumer,
         events=events,
         senders=senders,
-        pacer=Pacer(settings.rights_sends_per_hour, now=utcnow),
+        pacer=Pacer(sessions, settings.rights_sends_per_hour, now=utcnow),
         watches=store,
         watch_for=timedelta(days=settings.rights_watch_days),
         stop=stop,

@@ -125,12 +125,11 @@ class RightsWorker:
         self._pace(sender.account)
         event = self._retry(f"send request {command.request_id}", lambda: sender.send(command))
         if event.kind == RightsEventKind.SENT:
-            self.pacer.bucket(sender.account).take()
+            self.pacer.take(sender.account)
         return event
 
     def _pace(self, account: str) -> None:
-        bucket = self.pacer.bucket(account)
-        while (wait_s := bucket.wait_s()) > 0:
+        while (wait_s := self.pacer.wait_s(account)) > 0:
             log.info("%s: hourly send budget spent; waiting %.0fs", account, wait_s)
             self._pause_for(min(wait_s, MAX_WAIT_CHUNK_S))
         self.consumer.resume(*self.consumer.paused())

@@ -112,7 +112,7 @@ class Rig:
         self.fake = FakeMastodonReplies(now=self.clock.now)
         self.engine = create_db_engine(migrated_sqlite_url(tmp_path))
         self.store = WatchStore(create_session_factory(self.engine))
-        self.pacer = Pacer(20, now=self.clock.now)
+        self.pacer = Pacer(create_session_factory(self.engine), 20, now=self.clock.now)
         self._start_at_the_end()
 
     def _start_at_the_end(self) -> None:

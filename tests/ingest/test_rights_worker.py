@@ -11,10 +11,12 @@ import pytest
 from contract import RightsEvent, RightsEventKind
 from contract.dead_letters import DeadLetterMessage
 from contract.settings import KafkaSettings
-from ingest.rights.pacing import Pacer, TokenBucket
+from database.engine import create_db_engine, create_session_factory
+from ingest.rights.pacing import Pacer
 from tests.conftest import wait_until
 from tests.ingest.fake_mastodon_replies import BRAND_ACCOUNT_ID
 from tests.ingest.ingest_fakes import FakeClock
+from tests.ingest.jobs_fakes import migrated_sqlite_url
 from tests.ingest.rights_harness import EventReader, Rig, command, encoded, produce
 
 
@@ -136,13 +138,21 @@ def test_pacing_holds_back_the_21st_send_within_the_hour(rig: Rig) -> None:
     assert (rig.fake.posted_at[20] - start).total_seconds() >= 3600 / 20 * 0.99
 
 
-def test_token_bucket_gives_n_an_hour() -> None:
+def test_the_send_budget_is_shared_and_survives_a_restart(tmp_path: Path) -> None:
     clock = FakeClock()
-    bucket = TokenBucket(20, now=clock.now)
+    engine = create_db_engine(migrated_sqlite_url(tmp_path))
+    sessions = create_session_factory(engine)
+    pacer = Pacer(sessions, 20, now=clock.now)
     for _ in range(20):
-        assert bucket.wait_s() == 0
-        bucket.take()
-    assert bucket.wait_s() == pytest.approx(180.0)
+        assert pacer.wait_s("a") == 0
+        pacer.take("a")
+    assert pacer.wait_s("a") == pytest.approx(180.0)
+    # Another worker, or this one restarted, reads the same bucket.
+    restarted = Pacer(sessions, 20, now=clock.now)
+    assert restarted.wait_s("a") == pytest.approx(180.0)
+    assert restarted.wait_s("b") == 0  # each account has its own
     clock.advance(180)
-    assert bucket.wait_s() == 0
-    assert Pacer(20, now=clock.now).bucket("a") is not Pacer(20, now=clock.now).bucket("a")
+    assert restarted.wait_s("a") == 0
+    restarted.take("a")
+    assert pacer.wait_s("a") == pytest.approx(180.0)
+    engine.dispose()

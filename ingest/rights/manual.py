@@ -1,4 +1,4 @@
-"""The networks whose API cannot send a rights request here (yet): a person sends it by hand.
+"""Requests on a network where the brand has no account configured: a person sends them by hand.
 
 The reasons are ``PLATFORMS.md``'s ("What the rights-request flow can do on each network"); the
 curation side shows them with the request so that the moderator knows why and what to do.
@@ -10,24 +10,25 @@ from contract import RightsCommand, RightsEvent, RightsEventKind, utcnow
 
 REASONS = {
     "x": (
-        "X lets an app reply only when the author mentioned or quoted the brand, and this "
-        "worker has no X sender yet: reply by hand from the brand's account"
+        "X lets an app reply only when the author mentioned or quoted the brand, and no X "
+        "account is configured for the brand (UGC_RIGHTS_X_CREDENTIALS): reply by hand from "
+        "the brand's account"
     ),
     "instagram": (
-        "Instagram's API comments only where the caption @mentions the brand, and this worker "
-        "has no Instagram sender yet: reply by hand from the brand's account"
+        "Instagram's API comments only where the caption @mentions the brand, and no Instagram "
+        "account is configured for the brand (UGC_RIGHTS_INSTAGRAM_CREDENTIALS): reply by hand"
     ),
     "reddit": (
-        "a Reddit reply needs the brand account's user OAuth, which this worker does not hold "
-        "yet: reply by hand"
+        "no Reddit account is configured for the brand (UGC_RIGHTS_REDDIT_CREDENTIALS, user "
+        "OAuth): reply by hand"
     ),
     "youtube": (
-        "a YouTube comment reply needs the brand channel's user OAuth, which this worker does "
-        "not hold yet: reply by hand"
+        "no YouTube channel is configured for the brand (UGC_RIGHTS_YOUTUBE_CREDENTIALS, user "
+        "OAuth): reply by hand"
     ),
     "bluesky": (
-        "a Bluesky reply needs a session of the brand's account, which this worker does not "
-        "hold yet: reply by hand"
+        "no Bluesky account is configured for the brand (UGC_RIGHTS_BLUESKY_CREDENTIALS): "
+        "reply by hand"
     ),
     "mastodon": (
         "no Mastodon account is configured for the brand (UGC_RIGHTS_MASTODON_BASE_URL and "

@@ -15,7 +15,7 @@ from contract.dead_letters import DeadLetterBudget
 from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.base import JobStopped
 from ingest.connectors.from_job import Wiring
-from ingest.rights import mastodon
+from ingest.rights import bluesky, instagram, mastodon, reddit, x, youtube
 from ingest.rights.events import RightsEventProducer
 from ingest.rights.network import RightsNetwork
 from ingest.rights.pacing import Pacer
@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 
 
 #: Each network's builder: its rights module's ``from_settings``, ``None`` when unconfigured.
-BUILDERS: tuple[Builder, ...] = (mastodon.from_settings,)
+BUILDERS: tuple[Builder, ...] = (
+    mastodon.from_settings,
+    bluesky.from_settings,
+    reddit.from_settings,
+    youtube.from_settings,
+    x.from_settings,
+    instagram.from_settings,
+)
 
 
 def networks_from_settings(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contract.dead_letters import dlq_max_ratio_field, dlq_window_field
 from contract.settings import KafkaSettings
@@ -151,6 +151,22 @@ class IngestSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
             "waits before it is read."
         ),
     )
+
+    @field_validator(
+        "rights_mastodon_base_url",
+        "rights_mastodon_credentials",
+        "rights_bluesky_credentials",
+        "rights_reddit_credentials",
+        "rights_youtube_credentials",
+        "rights_x_credentials",
+        "rights_instagram_credentials",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Compose passes an unset variable as "": that network has no account (manual sends).
+        return None if isinstance(value, str) and not value.strip() else value
+
     ingest_rights_group_id: str = Field(
         default="ugc-ingest-rights",
         description="Consumer group of `ugc ingest rights` on `ugc.rights.commands`.",

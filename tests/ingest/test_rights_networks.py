@@ -72,3 +72,12 @@ def test_a_missing_secret_is_named_before_anything_starts(missing: str, words: s
     environ = {k: v for k, v in ALL.items() if k != missing}
     with pytest.raises(RightsConfigError, match=words):
         networks_from_settings(_configured(), environ, Wiring())
+
+
+def test_a_blank_credentials_reference_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docker-compose passes an unset variable as "".
+    monkeypatch.setenv("UGC_RIGHTS_X_CREDENTIALS", "")
+    monkeypatch.setenv("UGC_RIGHTS_MASTODON_BASE_URL", " ")
+    settings = IngestSettings(secrets_file=None)
+    assert (settings.rights_x_credentials, settings.rights_mastodon_base_url) == (None, None)
+    assert networks_from_settings(settings, ALL, Wiring()) == {}

@@ -34,6 +34,10 @@ COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
         IngestSettings,
         {"kafka_bootstrap_servers", "database_url", "secrets_file"},
     ),
+    "ingest rights": (
+        IngestSettings,
+        {"kafka_bootstrap_servers", "database_url", "secrets_file"},
+    ),
 }
 NOT_SETTINGS = {"UGC_LOG_LEVEL"}  # read by the `ugc` command itself
 
@@ -107,6 +111,7 @@ def test_dependencies_wait_for_health_or_completion() -> None:
             in {
                 "sink",
                 "rights-worker",
+                "ingest-rights",
                 "classify",
                 "ingest-jobs",
             }

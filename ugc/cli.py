@@ -34,7 +34,7 @@ _HELP = {
     "classify": "Score posts: the stream worker, training and offline scoring.",
     "topics": "Create the Kafka topics.",
     "settings": "List every UGC_* setting with its default.",
-    "rights": "Rights to reuse creators' posts: the rights worker, checking replies.",
+    "rights": "Rights to reuse creators' posts: requests, decisions, proofs, the worker.",
 }
 
 

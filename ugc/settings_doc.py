@@ -30,6 +30,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     validates, at start) every setting of that class."""
     from classify.settings import ClassifySettings
     from contract.settings import KafkaSettings
+    from curation_api.rights.commands import RightsCommandSettings
     from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
     from database.settings import DatabaseSettings
@@ -39,6 +40,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
         ("ugc api", ApiSettings),
         ("ugc sink", ApiSettings),
         ("ugc rights worker", RightsWorkerSettings),
+        *((f"ugc rights {name}", RightsCommandSettings) for name in _RIGHTS_COMMANDS),
         ("ugc db upgrade", DatabaseSettings),
         *((f"ugc ingest {name}", IngestSettings) for name in _INGEST_COMMANDS),
         *((f"ugc classify {name}", ClassifySettings) for name in _CLASSIFY_COMMANDS),
@@ -46,6 +48,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     ]
 
 
+_RIGHTS_COMMANDS = ("decide", "inbox", "proof", "request", "revoke", "sent", "show")
 _INGEST_COMMANDS = ("add", "backfill", "list", "replay", "rights", "run")
 _CLASSIFY_COMMANDS = ("eval", "score", "train", "worker")
 

@@ -6,6 +6,9 @@ one tag) does not stop the run: its output line is ``{"id": <id or null>, "line"
 "error": "..."}`` with no ``decision`` (a made-up "unclear" would send a reply nobody read to a
 person's queue as if it had been read), the same message goes to stderr, and the command exits 1
 after the last line. Blank lines are skipped.
+
+The commands of the rights flow (``request``, ``sent``, ``decide``, ``revoke``, ``show``,
+``inbox``, ``proof``) live in :mod:`.commands`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import IO, Any
 import click
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from curation_api.rights.commands import COMMANDS
 from curation_api.rights.consent import read_reply
 
 
@@ -37,7 +41,11 @@ class ReplyLine(BaseModel):
 
 @click.group("rights")
 def rights() -> None:
-    """Rights to reuse creators' posts."""
+    """Rights to reuse creators' posts: requests, decisions and proofs; the rights worker."""
+
+
+for _command in COMMANDS:
+    rights.add_command(_command)
 
 
 @rights.command("check-reply")

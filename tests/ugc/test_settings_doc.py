@@ -37,7 +37,9 @@ def test_every_command_is_either_a_reader_or_said_to_read_none() -> None:
 
 def test_the_database_url_names_every_command_that_opens_the_database() -> None:
     assert row("UGC_DATABASE_URL")[1] == (
-        "`ugc api`, `ugc sink`, `ugc rights worker`, `ugc db upgrade`, "
+        "`ugc api`, `ugc sink`, "
+        "`ugc rights worker\\|decide\\|inbox\\|proof\\|request\\|revoke\\|sent\\|show`, "
+        "`ugc db upgrade`, "
         "`ugc ingest add\\|backfill\\|list\\|replay\\|rights\\|run`"
     )
 

@@ -162,7 +162,7 @@ def run_ceiling(posts: int, threads: int) -> dict[str, Any]:
 
 def run_naive(posts: int, threads: int) -> dict[str, Any]:
     import torch
-    from transformers import pipeline
+    from transformers import PreTrainedModel, pipeline
 
     from classify.scoring import Scorer
     from classify.settings import ClassifySettings
@@ -174,11 +174,13 @@ def run_naive(posts: int, threads: int) -> dict[str, Any]:
         torch_threads=threads, model_runtime="torch", model_precision="fp32", model_graph=False
     )
     scorer = Scorer.from_settings(settings)
+    model = scorer.encoder.model
+    if not isinstance(model, PreTrainedModel):
+        sys.exit(f"the eager encoder is a {type(model).__name__}, not a transformers model")
     extract = pipeline(
         "feature-extraction",
-        model=scorer.encoder.model,
+        model=model,
         tokenizer=scorer.encoder.tokenizer,
-        framework="pt",
     )
     texts = demo_texts(posts)
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, Row, create_engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from classify.scoring import Scorer
 from classify.settings import ClassifySettings
@@ -42,6 +42,9 @@ from ingest.sources.replay import Pacer, iter_posts
 from ugc.broker import EmbeddedBroker
 from ugc.console import Console
 from ugc.processes import Child
+
+#: A post's id, when it was collected and when its row was written.
+Stamps = tuple[str, datetime, datetime]
 
 
 def make_posts(count: int) -> list[RawPost]:
@@ -140,7 +143,7 @@ def main() -> int:
         finally:
             for child in reversed(children):
                 child.stop()
-    finished = max(r.ingested_at for r in rows).timestamp()
+    finished = max(ingested for _, _, ingested in rows).timestamp()
     throughput = len(rows) / (finished - started)
     print()
     print(f"burst: {len(rows)} posts produced at once")
@@ -153,8 +156,8 @@ def main() -> int:
     return 0
 
 
-def print_latencies(rows: Sequence[Row[tuple[str, datetime, datetime]]]) -> None:
-    latencies = [(r.ingested_at - r.collected_at).total_seconds() for r in rows]
+def print_latencies(rows: Sequence[Stamps]) -> None:
+    latencies = [(ingested - collected).total_seconds() for _, collected, ingested in rows]
     print(f"  latency p50:           {statistics.median(latencies):.2f} s")
     print(f"  latency p95:           {percentile(latencies, 0.95):.2f} s")
     print(f"  latency max:           {max(latencies):.2f} s")
@@ -172,17 +175,21 @@ def send(settings: KafkaSettings, posts: list[RawPost], rate: float = 0.0) -> No
 
 def wait_for_rows(
     engine: Engine, post_ids: set[str], timeout: float, children: list[Child]
-) -> Sequence[Row[tuple[str, datetime, datetime]]]:
+) -> Sequence[Stamps]:
     """Poll the database until every post has a row; exit if a child died or time ran out."""
     deadline = time.monotonic() + timeout
-    rows: Sequence[Row[tuple[str, datetime, datetime]]] = []
+    rows: Sequence[Stamps] = []
     while time.monotonic() < deadline:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(Post.post_id, Post.collected_at, Post.ingested_at).where(
-                    Post.post_id.in_(post_ids)
+            rows = (
+                conn.execute(
+                    select(Post.post_id, Post.collected_at, Post.ingested_at).where(
+                        Post.post_id.in_(post_ids)
+                    )
                 )
-            ).all()
+                .tuples()
+                .all()
+            )
         if len(rows) == len(post_ids):
             return rows
         for child in children:

@@ -39,15 +39,16 @@ from ingest.rights.network import (
     NotAllowed,
     PostGone,
     Reply,
-    RightsConfigError,
+    Sent,
     comparable,
     event_for,
-    outcome,
     parse_time,
+    required_credentials,
+    send_event,
 )
 from ingest.rights.watches import Watch
 from ingest.settings import IngestSettings
-from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.credentials import CredentialResolver
 
 # Extended grapheme clusters; ``regex`` is installed with transformers (no stubs).
 _GRAPHEME: Any = regex.compile(r"\X")
@@ -128,14 +129,7 @@ def from_settings(
     ref = settings.rights_bluesky_credentials
     if ref is None:
         return None
-    found = resolver.resolve(ref, CREDENTIALS)
-    missing = [name for name in CREDENTIALS if name not in found]
-    if missing:
-        raise RightsConfigError(
-            missing_credentials_message(
-                "bluesky", ref, missing, ref_hint="UGC_RIGHTS_BLUESKY_CREDENTIALS"
-            )
-        )
+    found = required_credentials("bluesky", ref, CREDENTIALS, resolver)
     return BlueskyRights(
         bluesky_api(wiring),
         base_url=settings.rights_bluesky_base_url,
@@ -179,15 +173,7 @@ class BlueskyRights:
         if split_post_uri(command.native_id) is None:
             reason = f"bluesky: {command.native_id!r} is not the AT URI of a post"
             return event_for(command, RightsEventKind.FAILED, reason=reason)
-        rkey = record_key(command)
-        try:
-            did = self._session.did()
-            if not self._already_sent(command, did, rkey):
-                self._create(command, did, rkey)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        ours = PostRef(did, rkey)
-        return event_for(command, RightsEventKind.SENT, reply_id=ours.uri, permalink=ours.permalink)
+        return send_event(command, self._found_or_created)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The direct replies to our post, oldest first; raises :class:`PostGone` when our post
@@ -211,6 +197,13 @@ class BlueskyRights:
         # The AppView ranks replies its own way, not by time.
         latest = datetime.max.replace(tzinfo=UTC)
         return sorted(found, key=lambda reply: (reply.created_at or latest, reply.id))
+
+    def _found_or_created(self, command: RightsCommand) -> Sent:
+        did, rkey = self._session.did(), record_key(command)
+        if not self._already_sent(command, did, rkey):
+            self._create(command, did, rkey)
+        ours = PostRef(did, rkey)
+        return Sent(ours.uri, ours.permalink)
 
     def _already_sent(self, command: RightsCommand, did: str, rkey: str) -> bool:
         """Whether a delivery of ``command`` before this one made its reply."""

@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind
+from contract import RightsCommand, RightsEvent
 from ingest.connectors.base import AuthFailed, ConfigError, MalformedResponse
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import RETRY, ApiClient, Verdict, http_client, json_object
@@ -47,14 +47,14 @@ from ingest.rights.network import (
     NotAllowed,
     PostGone,
     Reply,
-    RightsConfigError,
+    Sent,
     comparable,
-    event_for,
-    outcome,
+    required_credentials,
+    send_event,
 )
 from ingest.rights.watches import Watch
 from ingest.settings import IngestSettings
-from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.credentials import CredentialResolver
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +122,7 @@ def from_settings(
     ref = settings.rights_instagram_credentials
     if ref is None:
         return None
-    found = resolver.resolve(ref, CREDENTIALS)
-    missing = [name for name in CREDENTIALS if name not in found]
-    if missing:
-        raise RightsConfigError(
-            missing_credentials_message(
-                "instagram", ref, missing, ref_hint="UGC_RIGHTS_INSTAGRAM_CREDENTIALS"
-            )
-        )
+    found = required_credentials("instagram", ref, CREDENTIALS, resolver)
     return InstagramRights(
         instagram_api(wiring),
         token=found["access_token"],
@@ -182,19 +175,7 @@ class InstagramRights:
 
         Returns ``sent`` (``author_id``: the media's username), ``manual_send_needed`` (no
         @mention, or the media is gone) or ``failed``; raises ``Unavailable`` (transient)."""
-        try:
-            media = self._mentioned_media(command.native_id, MEDIA_FIELDS)
-            comment_id = self._our_comment(command) or self._post(command)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        username, permalink = media.get("username"), media.get("permalink")
-        return event_for(
-            command,
-            RightsEventKind.SENT,
-            reply_id=comment_id,
-            permalink=permalink if isinstance(permalink, str) else None,
-            author_id=username if isinstance(username, str) else None,
-        )
+        return send_event(command, self._found_or_posted)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The replies to our comment not written by the brand, oldest first; raises
@@ -222,6 +203,16 @@ class InstagramRights:
                 break
             url, params = graph.split(next_url)
         return sorted(found, key=lambda r: (r.created_at or EARLIEST, r.id))
+
+    def _found_or_posted(self, command: RightsCommand) -> Sent:
+        media = self._mentioned_media(command.native_id, MEDIA_FIELDS)
+        comment_id = self._our_comment(command) or self._post(command)
+        username, permalink = media.get("username"), media.get("permalink")
+        return Sent(
+            comment_id,
+            permalink if isinstance(permalink, str) else None,
+            author_id=username if isinstance(username, str) else None,
+        )
 
     def _mentioned_media(self, media_id: str, fields: str) -> dict[str, Any]:
         """The media as the mentioned_media edge gives it: only where the caption @mentions

@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind
-from ingest.connectors.base import ConfigError, MalformedResponse
+from contract import RightsCommand, RightsEvent
+from ingest.connectors.base import MalformedResponse
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import ApiClient, Verdict, bearer, json_error_message
 from ingest.connectors.mastodon.timeline import make_http_client, read_rate_limit
@@ -30,15 +30,15 @@ from ingest.html_text import html_to_text
 from ingest.rights.network import (
     PostGone,
     Reply,
-    RightsConfigError,
+    Sent,
     comparable,
-    event_for,
-    outcome,
     parse_time,
+    required_credentials,
+    send_event,
 )
 from ingest.rights.watches import Watch
 from ingest.settings import IngestSettings
-from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.credentials import CredentialResolver
 
 
 def _gone(response: httpx.Response) -> Verdict:
@@ -80,13 +80,7 @@ def from_settings(
     base_url, ref = settings.rights_mastodon_base_url, settings.rights_mastodon_credentials
     if base_url is None:
         return None
-    token = resolver.resolve(ref, ["access_token"]).get("access_token")
-    if token is None:
-        raise RightsConfigError(
-            missing_credentials_message(
-                "mastodon", ref, ["access_token"], ref_hint="UGC_RIGHTS_MASTODON_CREDENTIALS"
-            )
-        )
+    token = required_credentials("mastodon", ref, ["access_token"], resolver)["access_token"]
     return MastodonRights(
         mastodon_api(base_url, token, wiring),
         visibility=settings.rights_mastodon_visibility,
@@ -122,19 +116,7 @@ class MastodonRights:
         """Reply to the creator's status with the command's text, at most once per command.
 
         Returns ``sent``, ``post_deleted`` or ``failed``; raises ``Unavailable`` (transient)."""
-        try:
-            existing = self._our_reply(command)
-            status = existing if existing is not None else self._post(command)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        if not isinstance(status.get("id"), str):
-            raise MalformedResponse("mastodon: the new status has no id")
-        return event_for(
-            command,
-            RightsEventKind.SENT,
-            reply_id=status["id"],
-            permalink=status.get("url") if isinstance(status.get("url"), str) else None,
-        )
+        return send_event(command, self._found_or_posted)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The direct replies to our status (its context's descendants), oldest first as
@@ -156,6 +138,14 @@ class MastodonRights:
             and status.in_reply_to_id == watch.sent_id
             and status.account_id != brand
         ]
+
+    def _found_or_posted(self, command: RightsCommand) -> Sent:
+        existing = self._our_reply(command)
+        status = existing if existing is not None else self._post(command)
+        if not isinstance(status.get("id"), str):
+            raise MalformedResponse("mastodon: the new status has no id")
+        url = status.get("url")
+        return Sent(status["id"], url if isinstance(url, str) else None)
 
     def _our_reply(self, command: RightsCommand) -> dict[str, Any] | None:
         """A reply already posted for ``command`` (a worker that died before reporting it)."""

@@ -16,6 +16,7 @@ becomes a ``failed`` event with its message.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 from contract import RightsCommand, RightsEvent, RightsEventKind, utcnow
 from ingest.connectors.base import ConfigError
 from ingest.rights.watches import Watch
+from listening.credentials import CredentialResolver, missing_credentials_message
 
 
 class RightsConfigError(RuntimeError):
@@ -71,6 +73,30 @@ class RightsNetwork(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Sent:
+    """Our message on the network, found or just posted: what the ``sent`` event reports."""
+
+    id: str
+    permalink: str | None
+    #: The post's author, where the network names it only now (Instagram).
+    author_id: str | None = None
+
+
+def required_credentials(
+    network: str, ref: str | None, names: Sequence[str], resolver: CredentialResolver
+) -> dict[str, str]:
+    """The credentials ``names`` of the brand's account under ``ref``; :class:`RightsConfigError`
+    names those missing and where to set them (the reference is the setting
+    ``UGC_RIGHTS_<NETWORK>_CREDENTIALS``)."""
+    found = resolver.resolve(ref, names)
+    missing = [name for name in names if name not in found]
+    if missing:
+        hint = f"UGC_RIGHTS_{network.upper()}_CREDENTIALS"
+        raise RightsConfigError(missing_credentials_message(network, ref, missing, ref_hint=hint))
+    return found
+
+
 def native_id_of(post_id: str) -> str:
     """``"reddit:abc"`` → ``"abc"``: the post's id on its network."""
     return post_id.split(":", 1)[1] if ":" in post_id else post_id
@@ -101,6 +127,23 @@ def outcome(command: RightsCommand, error: ConfigError) -> RightsEvent:
     if isinstance(error, NotAllowed):
         return event_for(command, RightsEventKind.MANUAL_SEND_NEEDED, reason=str(error))
     return event_for(command, RightsEventKind.FAILED, reason=str(error))
+
+
+def send_event(command: RightsCommand, send: Callable[[RightsCommand], Sent]) -> RightsEvent:
+    """What became of one send of ``command``: ``sent`` with the message ``send`` found or
+    posted, or the network's refusal it raised (a ``ConfigError``) as :func:`outcome` reports
+    it. ``Unavailable`` goes through: the worker retries the command."""
+    try:
+        sent = send(command)
+    except ConfigError as exc:
+        return outcome(command, exc)
+    return event_for(
+        command,
+        RightsEventKind.SENT,
+        reply_id=sent.id,
+        permalink=sent.permalink,
+        author_id=sent.author_id,
+    )
 
 
 def comparable(text: str) -> str:

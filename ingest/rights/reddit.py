@@ -27,20 +27,13 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind
+from contract import RightsCommand, RightsEvent
 from ingest.connectors.base import ConfigError, MalformedResponse, Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import ApiClient, Verdict, http_client, json_error_message, json_object
 from ingest.connectors.reddit.post import DELETED
 from ingest.connectors.reddit.search import reddit_rate_limit
-from ingest.rights.network import (
-    PostGone,
-    Reply,
-    comparable,
-    event_for,
-    native_id_of,
-    outcome,
-)
+from ingest.rights.network import PostGone, Reply, Sent, comparable, native_id_of, send_event
 from ingest.rights.user_oauth import (
     AppCredentials,
     RefreshGrant,
@@ -94,7 +87,7 @@ def from_settings(
     return reddit_rights(
         base_url=settings.rights_reddit_base_url,
         token_url=settings.rights_reddit_token_url,
-        app=app_credentials("reddit", ref, resolver, ref_hint="UGC_RIGHTS_REDDIT_CREDENTIALS"),
+        app=app_credentials("reddit", ref, resolver),
         wiring=wiring,
         account=f"reddit {settings.rights_reddit_base_url} ({ref})",
     )
@@ -156,16 +149,7 @@ class RedditRights:
         """Comment on the creator's post with the command's text, at most once per command.
 
         Returns ``sent``, ``post_deleted`` or ``failed``; raises ``Unavailable`` (transient)."""
-        try:
-            comment = self._our_comment(command) or self._post(command)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        return event_for(
-            command,
-            RightsEventKind.SENT,
-            reply_id=comment.id,
-            permalink=_permalink(comment, command.native_id),
-        )
+        return send_event(command, self._found_or_posted)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The direct replies to our comment not by the brand, oldest first; raises
@@ -205,6 +189,10 @@ class RedditRights:
         ]
 
     # --- the API ------------------------------------------------------------------------------
+
+    def _found_or_posted(self, command: RightsCommand) -> Sent:
+        comment = self._our_comment(command) or self._post(command)
+        return Sent(comment.id, _permalink(comment, command.native_id))
 
     def _our_comment(self, command: RightsCommand) -> _Comment | None:
         """A comment already posted for ``command`` (a worker that died before reporting it)."""

@@ -23,8 +23,8 @@ import httpx
 from ingest.connectors.base import AuthFailed, ConfigError
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import ApiClient, json_error_message, json_object
-from ingest.rights.network import RightsConfigError
-from listening.credentials import CredentialResolver, missing_credentials_message
+from ingest.rights.network import required_credentials
+from listening.credentials import CredentialResolver
 
 R = TypeVar("R")
 
@@ -45,17 +45,10 @@ class AppCredentials:
     refresh_token: str = field(repr=False)
 
 
-def app_credentials(
-    network: str, ref: str, resolver: CredentialResolver, *, ref_hint: str
-) -> AppCredentials:
-    """The :data:`CREDENTIALS` under ``ref``; :class:`RightsConfigError` names those missing
-    and where to set them."""
-    found = resolver.resolve(ref, CREDENTIALS)
-    missing = [name for name in CREDENTIALS if name not in found]
-    if missing:
-        raise RightsConfigError(
-            missing_credentials_message(network, ref, missing, ref_hint=ref_hint)
-        )
+def app_credentials(network: str, ref: str, resolver: CredentialResolver) -> AppCredentials:
+    """The :data:`CREDENTIALS` under ``ref``; :class:`~ingest.rights.network.RightsConfigError`
+    names those missing and where to set them."""
+    found = required_credentials(network, ref, CREDENTIALS, resolver)
     return AppCredentials(found["client_id"], found["client_secret"], found["refresh_token"])
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind
+from contract import RightsCommand, RightsEvent
 from ingest.connectors.base import ConfigError, MalformedResponse
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import ApiClient, Verdict, bearer, http_client, json_object
@@ -44,16 +44,16 @@ from ingest.rights.network import (
     NotAllowed,
     PostGone,
     Reply,
-    RightsConfigError,
+    Sent,
     comparable,
-    event_for,
     native_id_of,
-    outcome,
     parse_time,
+    required_credentials,
+    send_event,
 )
 from ingest.rights.watches import Watch
 from ingest.settings import IngestSettings
-from listening.credentials import CredentialResolver, missing_credentials_message
+from listening.credentials import CredentialResolver
 
 POST_FIELDS = "author_id,conversation_id,entities,referenced_tweets,created_at"
 POST_EXPANSIONS = "referenced_tweets.id,referenced_tweets.id.author_id"
@@ -103,13 +103,7 @@ def from_settings(
     ref = settings.rights_x_credentials
     if ref is None:
         return None
-    token = resolver.resolve(ref, ["access_token"]).get("access_token")
-    if token is None:
-        raise RightsConfigError(
-            missing_credentials_message(
-                "x", ref, ["access_token"], ref_hint="UGC_RIGHTS_X_CREDENTIALS"
-            )
-        )
+    token = required_credentials("x", ref, ["access_token"], resolver)["access_token"]
     base_url = settings.rights_x_base_url
     return XRights(x_api(wiring), token=token, base_url=base_url, account=f"x {base_url} ({ref})")
 
@@ -155,21 +149,7 @@ class XRights:
 
         Returns ``sent``, ``post_deleted``, ``manual_send_needed`` (X forbids it) or
         ``failed``; raises ``Unavailable`` (transient)."""
-        try:
-            brand = self.brand()
-            post, body = self._tweet(command.native_id, POST_FIELDS, POST_EXPANSIONS)
-            if not _engages(post, body, brand):
-                raise NotAllowed(NOT_MENTIONED)
-            conversation = str(post.get("conversation_id") or command.native_id)
-            reply_id = self._our_reply(command, conversation, brand) or self._post(command)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        return event_for(
-            command,
-            RightsEventKind.SENT,
-            reply_id=reply_id,
-            permalink=f"https://x.com/{brand.username}/status/{reply_id}",
-        )
+        return send_event(command, self._found_or_posted)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The direct replies to our reply that are not the brand's, oldest first; raises
@@ -191,6 +171,15 @@ class XRights:
             and tweet.get("author_id") != brand.id
         ]
         return sorted(found, key=lambda reply: int(reply.id))
+
+    def _found_or_posted(self, command: RightsCommand) -> Sent:
+        brand = self.brand()
+        post, body = self._tweet(command.native_id, POST_FIELDS, POST_EXPANSIONS)
+        if not _engages(post, body, brand):
+            raise NotAllowed(NOT_MENTIONED)
+        conversation = str(post.get("conversation_id") or command.native_id)
+        reply_id = self._our_reply(command, conversation, brand) or self._post(command)
+        return Sent(reply_id, f"https://x.com/{brand.username}/status/{reply_id}")
 
     def _our_reply(
         self, command: RightsCommand, conversation: str, brand: BrandAccount

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from contract import RightsCommand, RightsEvent, RightsEventKind
+from contract import RightsCommand, RightsEvent
 from ingest.connectors.base import ConfigError, MalformedResponse
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.http import (
@@ -46,11 +46,11 @@ from ingest.html_text import html_to_text
 from ingest.rights.network import (
     PostGone,
     Reply,
+    Sent,
     comparable,
-    event_for,
     native_id_of,
-    outcome,
     parse_time,
+    send_event,
 )
 from ingest.rights.user_oauth import (
     AppCredentials,
@@ -131,11 +131,10 @@ def from_settings(
     ref = settings.rights_youtube_credentials
     if ref is None:
         return None
-    hint = "UGC_RIGHTS_YOUTUBE_CREDENTIALS"
     return youtube_rights(
         base_url=settings.rights_youtube_base_url,
         token_url=settings.rights_youtube_token_url,
-        app=app_credentials("youtube", ref, resolver, ref_hint=hint),
+        app=app_credentials("youtube", ref, resolver),
         wiring=wiring,
         account=f"youtube ({ref})",
     )
@@ -184,16 +183,7 @@ class YouTubeRights:
         """Comment on the creator's video with the command's text, at most once per command.
 
         Returns ``sent``, ``post_deleted`` or ``failed``; raises ``Unavailable`` (transient)."""
-        try:
-            comment = self._our_comment(command) or self._insert(command)
-        except ConfigError as exc:
-            return outcome(command, exc)
-        return event_for(
-            command,
-            RightsEventKind.SENT,
-            reply_id=comment.id,
-            permalink=watch_url(command.native_id, comment.id),
-        )
+        return send_event(command, self._found_or_inserted)
 
     def replies(self, watch: Watch) -> list[Reply]:
         """The replies to our comment not by the brand, oldest first; raises
@@ -223,6 +213,10 @@ class YouTubeRights:
         return sorted(replies, key=lambda r: r.created_at or datetime.min.replace(tzinfo=UTC))
 
     # --- the API ------------------------------------------------------------------------------
+
+    def _found_or_inserted(self, command: RightsCommand) -> Sent:
+        comment = self._our_comment(command) or self._insert(command)
+        return Sent(comment.id, watch_url(command.native_id, comment.id))
 
     def _our_comment(self, command: RightsCommand) -> _Comment | None:
         """Our top-level comment already posted for ``command`` (a worker that died before

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,49 @@ def make_media(
     return media
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of recent search: its tweets, newest first, and its ``meta``."""
+
+    tweets: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+
+class SearchPaging:
+    """Recent search's paging as X does it: ``max_results`` from 10 to 100, newest first, and
+    an opaque ``next_token`` (starting with ``token_prefix``) naming where the next page starts."""
+
+    def __init__(self, token_prefix: str) -> None:
+        self._prefix = token_prefix
+        self._below: dict[str, int] = {}  # next_token -> the id the next page starts below
+
+    def page(
+        self, newest_first: list[dict[str, Any]], params: httpx.QueryParams
+    ) -> SearchPage | dict[str, Any]:
+        """The page of ``newest_first`` that ``params`` asks for, or the body of X's 400."""
+        max_results = int(params.get("max_results", "10"))
+        if not 10 <= max_results <= 100:
+            return invalid_request(f"max_results [{max_results}] is not between 10 and 100")
+        if "next_token" in params:
+            below = self._below.get(params["next_token"])
+            if below is None:
+                return invalid_request("next_token is not valid")
+            newest_first = [t for t in newest_first if int(t["id"]) < below]
+        page, rest = newest_first[:max_results], newest_first[max_results:]
+        if not page:
+            return SearchPage([], {"result_count": 0})
+        meta: dict[str, Any] = {
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
+            "result_count": len(page),
+        }
+        if rest:
+            token = f"{self._prefix}{len(self._below):08x}"
+            self._below[token] = int(page[-1]["id"])
+            meta["next_token"] = token
+        return SearchPage(page, meta)
+
+
 class FakeX(FakeApi):
     """Recent search over published tweets, served through :meth:`transport`."""
 
@@ -106,7 +150,7 @@ class FakeX(FakeApi):
         self._now = now
         self._rate = RateWindow(now, rate_limit, window_s)
         self.rate_limit_shape = "errors"
-        self._tokens: dict[str, int] = {}  # next_token -> the id the next page starts below
+        self._paging = SearchPaging("b26v89c19zqg8o3fo")
         self._next_id = FIRST_ID
 
     # --- content -------------------------------------------------------------------------
@@ -190,34 +234,13 @@ class FakeX(FakeApi):
                 404, json={"title": "Not Found Error", "status": 404}, headers=headers
             )
         params = request.url.params
-        max_results = int(params.get("max_results", "10"))
-        if not 10 <= max_results <= 100:
-            return httpx.Response(
-                400,
-                json=_invalid(f"max_results [{max_results}] is not between 10 and 100"),
-                headers=headers,
-            )
-        matching = self._search(params)
-        if "next_token" in params:
-            below = self._tokens.get(params["next_token"])
-            if below is None:
-                return httpx.Response(
-                    400, json=_invalid("next_token is not valid"), headers=headers
-                )
-            matching = [t for t in matching if int(t["id"]) < below]
-        page, rest = matching[:max_results], matching[max_results:]
-        if not page:
-            return httpx.Response(200, json={"meta": {"result_count": 0}}, headers=headers)
-        meta: dict[str, Any] = {
-            "newest_id": page[0]["id"],
-            "oldest_id": page[-1]["id"],
-            "result_count": len(page),
-        }
-        if rest:
-            token = f"b26v89c19zqg8o3fo{len(self._tokens):08x}"
-            self._tokens[token] = int(page[-1]["id"])
-            meta["next_token"] = token
-        body: dict[str, Any] = {"data": page, "includes": self._includes(page), "meta": meta}
+        page = self._paging.page(self._search(params), params)
+        if not isinstance(page, SearchPage):
+            return httpx.Response(400, json=page, headers=headers)
+        if not page.tweets:
+            return httpx.Response(200, json={"meta": page.meta}, headers=headers)
+        includes = self._includes(page.tweets)
+        body: dict[str, Any] = {"data": page.tweets, "includes": includes, "meta": page.meta}
         return httpx.Response(200, content=json.dumps(body).encode(), headers=headers)
 
     def _search(self, params: httpx.QueryParams) -> list[dict[str, Any]]:
@@ -266,7 +289,8 @@ def _entities(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def _invalid(message: str) -> dict[str, Any]:
+def invalid_request(message: str) -> dict[str, Any]:
+    """X's 400 body for an invalid parameter."""
     return {
         "errors": [{"parameters": {}, "message": message}],
         "title": "Invalid Request",

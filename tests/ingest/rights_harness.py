@@ -28,7 +28,6 @@ from contract.dead_letters import DeadLetterBudget
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
 from database.engine import create_db_engine, create_session_factory
-from ingest.connectors.from_job import Wiring
 from ingest.rights.events import RightsEventProducer
 from ingest.rights.mastodon import MastodonRights, mastodon_api
 from ingest.rights.network import RightsNetwork
@@ -38,6 +37,7 @@ from ingest.rights.worker import RightsWorker
 from tests.ingest.fake_mastodon_replies import TOKEN, FakeMastodonReplies
 from tests.ingest.ingest_fakes import FakeClock
 from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import fake_wiring
 
 
 def command(
@@ -64,9 +64,10 @@ def produce(settings: KafkaSettings, *values: bytes) -> None:
 
 
 def mastodon(fake: FakeMastodonReplies, clock: FakeClock) -> MastodonRights:
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
     return MastodonRights(
-        mastodon_api(fake.base_url, TOKEN, wiring), visibility="public", account="brand"
+        mastodon_api(fake.base_url, TOKEN, fake_wiring(fake.client(), clock)),
+        visibility="public",
+        account="brand",
     )
 
 

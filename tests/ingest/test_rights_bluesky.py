@@ -4,16 +4,13 @@ deleted and gated posts, refusals, rate limits, and the creator's replies read b
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from contract import RightsCommand, RightsCommandKind, RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
-from database.engine import create_db_engine, create_session_factory
+from contract import RightsCommand, RightsCommandKind, RightsEventKind
 from ingest.connectors.base import Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.rights.bluesky import (
@@ -24,8 +21,6 @@ from ingest.rights.bluesky import (
     record_key,
 )
 from ingest.rights.network import PostGone, RightsConfigError
-from ingest.rights.watcher import ReplyWatcher
-from ingest.rights.watches import Watch, WatchStore
 from ingest.settings import IngestSettings
 from listening.credentials import CredentialResolver
 from tests.ingest.fake_bluesky_replies import (
@@ -36,7 +31,7 @@ from tests.ingest.fake_bluesky_replies import (
     FakeBlueskyReplies,
 )
 from tests.ingest.ingest_fakes import START, FakeClock
-from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import check_reply_emitted_once, fake_wiring, watch
 
 FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # one grapheme, 25 bytes
 
@@ -48,9 +43,8 @@ def fake(clock: FakeClock) -> FakeBlueskyReplies:
 
 def rights(fake: FakeBlueskyReplies, clock: FakeClock) -> BlueskyRights:
     """The brand's account on ``fake``, as a worker (re)started now would make it."""
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
     return BlueskyRights(
-        bluesky_api(wiring),
+        bluesky_api(fake_wiring(fake.client(), clock)),
         base_url=fake.base_url,
         login=(IDENTIFIER, APP_PASSWORD),
         account="bluesky brand",
@@ -76,18 +70,6 @@ def command(
         text=text or f"May we share your photo? Reply #YesBrewNorth (request {request_id})",
         idempotency_key=key or f"rights:{request_id}:send_request:0",
         created_at=created_at,
-    )
-
-
-def watch(sent_id: str, *, post: str) -> Watch:
-    return Watch(
-        request_id=1,
-        post_id=f"bluesky:{post}",
-        network="bluesky",
-        sent_id=sent_id,
-        sent_at=START,
-        watch_until=START + timedelta(days=14),
-        seen_reply_ids=frozenset(),
     )
 
 
@@ -353,7 +335,7 @@ def test_replies_are_the_direct_answers_to_our_reply_oldest_first_never_the_bran
     clock.advance(60)
     other = fake.reply(ours, did="did:plc:fan", text="Me too?")
 
-    replies = account.replies(watch(ours, post=post))
+    replies = account.replies(watch("bluesky", post, ours))
 
     assert [r.id for r in replies] == [first, other]
     assert [r.author_id for r in replies] == [CREATOR_DID, "did:plc:fan"]
@@ -374,7 +356,7 @@ def test_replies_to_a_deleted_reply_raise_post_gone(
     fake.delete(ours)
 
     with pytest.raises(PostGone):
-        account.replies(watch(ours, post=post))
+        account.replies(watch("bluesky", post, ours))
 
 
 def test_replies_after_the_creators_post_was_deleted_raise_post_gone(
@@ -386,52 +368,27 @@ def test_replies_after_the_creators_post_was_deleted_raise_post_gone(
     fake.delete(post)
 
     with pytest.raises(PostGone, match="was deleted"):
-        account.replies(watch(ours, post=post))
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
+        account.replies(watch("bluesky", post, ours))
 
 
 def test_the_reply_watcher_emits_the_creators_answer_once(
     fake: FakeBlueskyReplies, clock: FakeClock, tmp_path: Path
 ) -> None:
-    store = WatchStore(create_session_factory(create_db_engine(migrated_sqlite_url(tmp_path))))
     post = fake.creator_post()
     ours = str(rights(fake, clock).send(command(native_id=post)).reply_id)
-    store.add(
-        request_id=1,
-        post_id=f"bluesky:{post}",
-        network="bluesky",
-        sent_id=ours,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-    )
-    events = _Events()
-    watcher = ReplyWatcher(
-        store=store, networks={"bluesky": rights(fake, clock)}, events=events, now=clock.now
-    )
     answer = fake.reply(ours, text="Yes! #YesBrewNorth")
-    clock.advance(60)
 
-    assert watcher.poll_due() == 1
-    clock.advance(60)
-    assert watcher.poll_due() == 0
-    [event] = events.events
-    assert event.kind == RightsEventKind.REPLY
-    assert (event.reply_id, event.author_id, event.text) == (
-        answer,
-        CREATOR_DID,
-        "Yes! #YesBrewNorth",
+    event = check_reply_emitted_once(
+        rights(fake, clock),
+        native_id=post,
+        sent_id=ours,
+        clock=clock,
+        tmp_path=tmp_path,
+        reply_id=answer,
+        author_id=CREATOR_DID,
     )
-    assert event.post_id == f"bluesky:{post}"
+
+    assert event.text == "Yes! #YesBrewNorth"
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ manual send elsewhere, and the replies to our comment by username."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,12 @@ from urllib.parse import parse_qs
 import pytest
 
 from contract import RightsCommand, RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
-from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.base import Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.rights import instagram
 from ingest.rights.instagram import InstagramRights, instagram_api
 from ingest.rights.network import PostGone, RightsConfigError
-from ingest.rights.watcher import ReplyWatcher
-from ingest.rights.watches import Watch, WatchStore
+from ingest.rights.watches import Watch
 from ingest.settings import IngestSettings
 from listening.credentials import CredentialResolver
 from tests.ingest.fake_instagram import IG_USER_ID, TOKEN
@@ -30,26 +26,10 @@ from tests.ingest.fake_instagram_replies import (
     FakeInstagramReplies,
 )
 from tests.ingest.ingest_fakes import START, FakeClock
-from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import check_reply_emitted_once, fake_wiring, watch
 from tests.ingest.rights_harness import command
 
 TEXT = "May we share your photo? Reply #YesBrewNorth"
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -58,9 +38,8 @@ def fake(clock: FakeClock) -> FakeInstagramReplies:
 
 
 def _rights(fake: FakeInstagramReplies, clock: FakeClock) -> InstagramRights:
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
     return InstagramRights(
-        instagram_api(wiring),
+        instagram_api(fake_wiring(fake.client(), clock)),
         token=TOKEN,
         ig_user_id=IG_USER_ID,
         base_url=fake.base_url,
@@ -78,15 +57,7 @@ def _send(fake: FakeInstagramReplies, clock: FakeClock, media: dict[str, Any]) -
 
 
 def _watch(media: dict[str, Any], sent_id: str) -> Watch:
-    return Watch(
-        request_id=9,
-        post_id=f"instagram:{media['id']}",
-        network="instagram",
-        sent_id=sent_id,
-        sent_at=START,
-        watch_until=START + timedelta(days=14),
-        seen_reply_ids=frozenset(),
-    )
+    return watch("instagram", media["id"], sent_id, request_id=9)
 
 
 def test_media_mentioning_the_brand_gets_one_comment_naming_its_author(
@@ -223,28 +194,16 @@ def test_the_watcher_emits_the_creators_reply_once(
 ) -> None:
     media = fake.creator_media()
     ours = str(_send(fake, clock, media).reply_id)
-    store = WatchStore(create_session_factory(create_db_engine(migrated_sqlite_url(tmp_path))))
-    store.add(
-        request_id=9,
-        post_id=f"instagram:{media['id']}",
-        network="instagram",
-        sent_id=ours,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-    )
-    events = _Events()
-    watcher = ReplyWatcher(
-        store=store, networks={"instagram": _rights(fake, clock)}, events=events, now=clock.now
-    )
     answer = fake.comment(media["id"], reply_to=ours)
-    assert watcher.poll_due() == 1
-    clock.advance(120)
-    assert watcher.poll_due() == 0
-    [event] = events.events
-    assert (event.kind, event.reply_id, event.author_id) == (
-        RightsEventKind.REPLY,
-        answer["id"],
-        CREATOR_USERNAME,
+    check_reply_emitted_once(
+        _rights(fake, clock),
+        native_id=media["id"],
+        sent_id=ours,
+        clock=clock,
+        tmp_path=tmp_path,
+        reply_id=answer["id"],
+        author_id=CREATOR_USERNAME,
+        request_id=9,
     )
 
 

@@ -4,17 +4,13 @@ the creator's replies under their fullname, a refresh token exchanged for an hou
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
 
-from contract import RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
-from database.engine import create_db_engine, create_session_factory
+from contract import RightsEventKind
 from ingest.connectors.base import Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.reddit.post import child_to_post
@@ -22,8 +18,6 @@ from ingest.rights import reddit
 from ingest.rights.network import PostGone, RightsConfigError
 from ingest.rights.reddit import USER_AGENT, RedditRights, reddit_rights
 from ingest.rights.user_oauth import AppCredentials
-from ingest.rights.watcher import ReplyWatcher
-from ingest.rights.watches import Watch, WatchStore
 from ingest.settings import IngestSettings
 from listening.credentials import CredentialResolver
 from tests.ingest.fake_reddit_replies import (
@@ -38,15 +32,10 @@ from tests.ingest.fake_reddit_replies import (
     FakeRedditReplies,
 )
 from tests.ingest.ingest_fakes import FakeClock
-from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import check_reply_emitted_once, fake_wiring, watch
 from tests.ingest.rights_harness import command
 
 TEXT = "May we share your photo? Reply #YesBrewNorth & we credit you (request 1)"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -57,30 +46,17 @@ def fake(clock: FakeClock) -> FakeRedditReplies:
 def _rights(
     fake: FakeRedditReplies, clock: FakeClock, *, refresh_token: str = REFRESH_TOKEN
 ) -> RedditRights:
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
     return reddit_rights(
         base_url=BASE_URL,
         token_url=TOKEN_URL,
         app=AppCredentials(CLIENT_ID, CLIENT_SECRET, refresh_token),
-        wiring=wiring,
+        wiring=fake_wiring(fake.client(), clock),
         account="reddit (brand-reddit)",
     )
 
 
 def _form(request: httpx.Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-
-
-def _watch(post_id: str, sent_id: str, clock: FakeClock) -> Watch:
-    return Watch(
-        request_id=1,
-        post_id=f"reddit:{post_id}",
-        network="reddit",
-        sent_id=sent_id,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-        seen_reply_ids=frozenset(),
-    )
 
 
 def _ours(fake: FakeRedditReplies, post_id: str, body: str = TEXT) -> str:
@@ -289,7 +265,7 @@ def test_replies_are_the_direct_answers_to_our_comment_not_the_brands(
     fake.comment(f"t1_{answer['id']}", author="someone", author_fullname="t2_5om3", body="+1")
     clock.advance(60)
     late = fake.comment(f"t1_{ours}", author="lurker", author_fullname="t2_1urk", body="me too")
-    replies = _rights(fake, clock).replies(_watch(post["id"], ours, clock))
+    replies = _rights(fake, clock).replies(watch("reddit", post["id"], ours))
     assert [r.id for r in replies] == [answer["id"], late["id"]]
     first = replies[0]
     assert (first.author_id, first.text) == (CREATOR_FULLNAME, "Sure & thanks! #YesBrewNorth")
@@ -312,27 +288,16 @@ def test_replies_of_a_deleted_comment_or_post_raise_post_gone(
     rights = _rights(fake, clock)
     fake.delete_comment(ours)  # without replies: gone from the tree
     with pytest.raises(PostGone):
-        rights.replies(_watch(post["id"], ours, clock))
+        rights.replies(watch("reddit", post["id"], ours))
     kept = _ours(fake, post["id"])
     fake.comment(f"t1_{kept}")
     fake.delete_comment(kept)  # with a reply: shown as [deleted]
     with pytest.raises(PostGone):
-        rights.replies(_watch(post["id"], kept, clock))
+        rights.replies(watch("reddit", post["id"], kept))
     alive = _ours(fake, post["id"])
     fake.delete_post(post["id"])
     with pytest.raises(PostGone):
-        rights.replies(_watch(post["id"], alive, clock))
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
+        rights.replies(watch("reddit", post["id"], alive))
 
 
 def test_the_reply_watcher_emits_the_creators_reply_once(
@@ -340,27 +305,16 @@ def test_the_reply_watcher_emits_the_creators_reply_once(
 ) -> None:
     post = fake.creator_post()
     ours = _ours(fake, post["id"])
-    store = WatchStore(create_session_factory(create_db_engine(migrated_sqlite_url(tmp_path))))
-    store.add(
-        request_id=1,
-        post_id=f"reddit:{post['id']}",
-        network="reddit",
-        sent_id=ours,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-    )
-    events = _Events()
-    watcher = ReplyWatcher(
-        store=store, networks={"reddit": _rights(fake, clock)}, events=events, now=clock.now
-    )
     answer = fake.comment(f"t1_{ours}")
-    assert watcher.poll_due() == 1
-    clock.advance(60)
-    assert watcher.poll_due() == 0
-    [event] = events.events
-    assert event.kind == RightsEventKind.REPLY
-    assert (event.reply_id, event.author_id) == (answer["id"], CREATOR_FULLNAME)
-    assert event.post_id == f"reddit:{post['id']}"
+    check_reply_emitted_once(
+        _rights(fake, clock),
+        native_id=post["id"],
+        sent_id=ours,
+        clock=clock,
+        tmp_path=tmp_path,
+        reply_id=answer["id"],
+        author_id=CREATOR_FULLNAME,
+    )
 
 
 # --- settings -----------------------------------------------------------------------------------

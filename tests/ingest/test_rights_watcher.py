@@ -3,30 +3,18 @@ as the request ages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from contract import RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
+from contract import RightsEventKind
 from database.engine import create_db_engine, create_session_factory
 from ingest.rights.watcher import ReplyWatcher, poll_interval
 from ingest.rights.watches import WatchStore
 from tests.ingest.fake_mastodon_replies import BRAND_ACCOUNT_ID, FakeMastodonReplies
 from tests.ingest.ingest_fakes import FakeClock
 from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import EmittedEvents
 from tests.ingest.rights_harness import mastodon
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
 
 
 def _setup(tmp_path: Path) -> tuple[FakeClock, FakeMastodonReplies, WatchStore, str, str]:
@@ -48,7 +36,7 @@ def _setup(tmp_path: Path) -> tuple[FakeClock, FakeMastodonReplies, WatchStore, 
 
 def test_a_new_reply_is_emitted_once_even_after_a_restart(tmp_path: Path) -> None:
     clock, fake, store, _, ours = _setup(tmp_path)
-    events = _Events()
+    events = EmittedEvents()
     watcher = ReplyWatcher(
         store=store, networks={"mastodon": mastodon(fake, clock)}, events=events, now=clock.now
     )
@@ -74,7 +62,7 @@ def test_a_new_reply_is_emitted_once_even_after_a_restart(tmp_path: Path) -> Non
 
 def test_the_brands_own_statuses_are_not_replies(tmp_path: Path) -> None:
     clock, fake, store, _, ours = _setup(tmp_path)
-    events = _Events()
+    events = EmittedEvents()
     watcher = ReplyWatcher(
         store=store, networks={"mastodon": mastodon(fake, clock)}, events=events, now=clock.now
     )
@@ -86,7 +74,10 @@ def test_the_brands_own_statuses_are_not_replies(tmp_path: Path) -> None:
 def test_polls_slow_down_as_the_request_ages_and_stop_at_expiry(tmp_path: Path) -> None:
     clock, fake, store, _, _ = _setup(tmp_path)
     watcher = ReplyWatcher(
-        store=store, networks={"mastodon": mastodon(fake, clock)}, events=_Events(), now=clock.now
+        store=store,
+        networks={"mastodon": mastodon(fake, clock)},
+        events=EmittedEvents(),
+        now=clock.now,
     )
     assert poll_interval(timedelta(minutes=5)) == timedelta(minutes=1)
     assert poll_interval(timedelta(hours=2)) == timedelta(minutes=15)
@@ -107,7 +98,10 @@ def test_a_deleted_request_is_no_longer_watched(tmp_path: Path) -> None:
     clock, fake, store, _, ours = _setup(tmp_path)
     fake.delete(ours)
     watcher = ReplyWatcher(
-        store=store, networks={"mastodon": mastodon(fake, clock)}, events=_Events(), now=clock.now
+        store=store,
+        networks={"mastodon": mastodon(fake, clock)},
+        events=EmittedEvents(),
+        now=clock.now,
     )
     watcher.poll_due()
     assert store.all() == []

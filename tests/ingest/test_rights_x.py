@@ -4,47 +4,26 @@ it does not, and the creator's replies by numeric user id."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contract import RightsCommand, RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
-from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.base import Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.rights import x
 from ingest.rights.network import PostGone, RightsConfigError
-from ingest.rights.watcher import ReplyWatcher
-from ingest.rights.watches import Watch, WatchStore
+from ingest.rights.watches import Watch
 from ingest.rights.x import XRights, x_api
 from ingest.settings import IngestSettings
 from listening.credentials import CredentialResolver
 from tests.ingest.fake_x_replies import BRAND, CREATOR, OTHER, TOKEN, FakeXReplies
-from tests.ingest.ingest_fakes import START, FakeClock
-from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.ingest_fakes import FakeClock
+from tests.ingest.rights_checks import check_reply_emitted_once, fake_wiring, watch
 from tests.ingest.rights_harness import command
 
 TEXT = "May we share your photo? Reply #YesBrewNorth. Terms: https://brewnorth.example/terms"
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -53,7 +32,7 @@ def fake(clock: FakeClock) -> FakeXReplies:
 
 
 def _rights(fake: FakeXReplies, clock: FakeClock) -> XRights:
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
+    wiring = fake_wiring(fake.client(), clock)
     return XRights(x_api(wiring), token=TOKEN, base_url=fake.base_url, account="x brand")
 
 
@@ -66,15 +45,7 @@ def _command(post: dict[str, Any], text: str = TEXT) -> RightsCommand:
 
 
 def _watch(post: dict[str, Any], sent_id: str) -> Watch:
-    return Watch(
-        request_id=7,
-        post_id=f"x:{post['id']}",
-        network="x",
-        sent_id=sent_id,
-        sent_at=START,
-        watch_until=START + timedelta(days=14),
-        seen_reply_ids=frozenset(),
-    )
+    return watch("x", post["id"], sent_id, request_id=7)
 
 
 def test_a_post_mentioning_the_brand_gets_one_reply(fake: FakeXReplies, clock: FakeClock) -> None:
@@ -229,28 +200,16 @@ def test_the_watcher_emits_the_creators_reply_once(
 ) -> None:
     post = fake.creator_post()
     sent = _send(fake, clock, post)
-    store = WatchStore(create_session_factory(create_db_engine(migrated_sqlite_url(tmp_path))))
-    store.add(
-        request_id=7,
-        post_id=f"x:{post['id']}",
-        network="x",
-        sent_id=str(sent.reply_id),
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-    )
-    events = _Events()
-    watcher = ReplyWatcher(
-        store=store, networks={"x": _rights(fake, clock)}, events=events, now=clock.now
-    )
     answer = fake.reply(str(sent.reply_id))
-    assert watcher.poll_due() == 1
-    clock.advance(120)
-    assert watcher.poll_due() == 0
-    [event] = events.events
-    assert (event.kind, event.reply_id, event.author_id) == (
-        RightsEventKind.REPLY,
-        answer["id"],
-        CREATOR["id"],
+    check_reply_emitted_once(
+        _rights(fake, clock),
+        native_id=post["id"],
+        sent_id=str(sent.reply_id),
+        clock=clock,
+        tmp_path=tmp_path,
+        reply_id=answer["id"],
+        author_id=CREATOR["id"],
+        request_id=7,
     )
 
 

@@ -4,24 +4,18 @@ the creator's replies under their channel id, Google's refresh token, its quota 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 
 from contract import RightsEvent, RightsEventKind
-from contract.dead_letters import DeadLetterMessage
-from database.engine import create_db_engine, create_session_factory
 from ingest.connectors.base import Unavailable
 from ingest.connectors.from_job import Wiring
 from ingest.connectors.youtube.video import video_to_post
 from ingest.rights import youtube
 from ingest.rights.network import PostGone, RightsConfigError
 from ingest.rights.user_oauth import AppCredentials
-from ingest.rights.watcher import ReplyWatcher
-from ingest.rights.watches import Watch, WatchStore
 from ingest.rights.youtube import YouTubeRights, youtube_rights
 from ingest.settings import IngestSettings
 from listening.credentials import CredentialResolver
@@ -36,15 +30,10 @@ from tests.ingest.fake_youtube_replies import (
     FakeYouTubeReplies,
 )
 from tests.ingest.ingest_fakes import FakeClock
-from tests.ingest.jobs_fakes import migrated_sqlite_url
+from tests.ingest.rights_checks import check_reply_emitted_once, fake_wiring, watch
 from tests.ingest.rights_harness import command
 
 TEXT = "May we share your video? Reply #YesBrewNorth & we credit you (request 1)"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
@@ -55,25 +44,12 @@ def fake(clock: FakeClock) -> FakeYouTubeReplies:
 def _rights(
     fake: FakeYouTubeReplies, clock: FakeClock, *, refresh_token: str = REFRESH_TOKEN
 ) -> YouTubeRights:
-    wiring = Wiring(client=fake.client(), now=clock.now, sleep=clock.sleep, jitter=lambda: 0.0)
     return youtube_rights(
         base_url=BASE_URL,
         token_url=TOKEN_URL,
         app=AppCredentials(CLIENT_ID, CLIENT_SECRET, refresh_token),
-        wiring=wiring,
+        wiring=fake_wiring(fake.client(), clock),
         account="youtube (brand-youtube)",
-    )
-
-
-def _watch(video_id: str, sent_id: str, clock: FakeClock) -> Watch:
-    return Watch(
-        request_id=1,
-        post_id=f"youtube:{video_id}",
-        network="youtube",
-        sent_id=sent_id,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-        seen_reply_ids=frozenset(),
     )
 
 
@@ -283,7 +259,7 @@ def test_replies_are_the_answers_to_our_comment_not_the_brands(
     fake.reply(other, text="#YesBrewNorth")  # under someone else's comment
     clock.advance(60)
     late = fake.reply(ours, channel_id="UClurker0000000000000001", text="me too")
-    replies = _rights(fake, clock).replies(_watch(video, ours, clock))
+    replies = _rights(fake, clock).replies(watch("youtube", video, ours))
     assert [r.id for r in replies] == [answer["id"], late["id"]]  # oldest first
     first = replies[0]
     assert (first.author_id, first.text) == (CREATOR_CHANNEL_ID, "Sure & thanks! #YesBrewNorth")
@@ -307,20 +283,9 @@ def test_replies_of_a_deleted_comment_or_video_raise_post_gone(
     ours = fake.thread(video, channel_id=BRAND_CHANNEL_ID, text=TEXT)["id"]
     fake.delete_comment(ours)
     with pytest.raises(PostGone, match="commentNotFound"):
-        rights.replies(_watch(video, ours, clock))
+        rights.replies(watch("youtube", video, ours))
     with pytest.raises(PostGone):
-        rights.replies(_watch(video, "Ugznever0000", clock))
-
-
-class _Events:
-    def __init__(self) -> None:
-        self.events: list[RightsEvent] = []
-
-    def publish(self, events: Sequence[RightsEvent]) -> None:
-        self.events += events
-
-    def dead_letter(self, _message: DeadLetterMessage) -> None:
-        raise AssertionError("no dead letters here")
+        rights.replies(watch("youtube", video, "Ugznever0000"))
 
 
 def test_the_reply_watcher_emits_the_creators_reply_once(
@@ -328,26 +293,16 @@ def test_the_reply_watcher_emits_the_creators_reply_once(
 ) -> None:
     video = fake.creator_video()
     ours = fake.thread(video, channel_id=BRAND_CHANNEL_ID, text=TEXT)["id"]
-    store = WatchStore(create_session_factory(create_db_engine(migrated_sqlite_url(tmp_path))))
-    store.add(
-        request_id=1,
-        post_id=f"youtube:{video}",
-        network="youtube",
-        sent_id=ours,
-        sent_at=clock.now(),
-        watch_until=clock.now() + timedelta(days=14),
-    )
-    events = _Events()
-    watcher = ReplyWatcher(
-        store=store, networks={"youtube": _rights(fake, clock)}, events=events, now=clock.now
-    )
     answer = fake.reply(ours)
-    assert watcher.poll_due() == 1
-    clock.advance(60)
-    assert watcher.poll_due() == 0
-    [event] = events.events
-    assert event.kind == RightsEventKind.REPLY
-    assert (event.reply_id, event.author_id) == (answer["id"], CREATOR_CHANNEL_ID)
+    event = check_reply_emitted_once(
+        _rights(fake, clock),
+        native_id=video,
+        sent_id=ours,
+        clock=clock,
+        tmp_path=tmp_path,
+        reply_id=answer["id"],
+        author_id=CREATOR_CHANNEL_ID,
+    )
     assert event.permalink == f"https://www.youtube.com/watch?v={video}&lc={answer['id']}"
 
 

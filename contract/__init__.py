@@ -8,13 +8,18 @@ from drifting.
 """
 
 from contract.wire import (
+    ALERTS_TOPIC,
     ALL_TOPICS,
     DLQ_TOPIC,
+    MAX_ALERT_POST_IDS,
     RAW_TOPIC,
     RIGHTS_COMMANDS_TOPIC,
     RIGHTS_EVENTS_TOPIC,
     SCHEMA_VERSION,
     SCORED_TOPIC,
+    Alert,
+    AlertKind,
+    AlertPost,
     Author,
     DeadLetter,
     DetectedLanguage,
@@ -42,13 +47,18 @@ from contract.wire import (
 )
 
 __all__ = [
+    "ALERTS_TOPIC",
     "ALL_TOPICS",
     "DLQ_TOPIC",
+    "MAX_ALERT_POST_IDS",
     "RAW_TOPIC",
     "RIGHTS_COMMANDS_TOPIC",
     "RIGHTS_EVENTS_TOPIC",
     "SCHEMA_VERSION",
     "SCORED_TOPIC",
+    "Alert",
+    "AlertKind",
+    "AlertPost",
     "Author",
     "DeadLetter",
     "DetectedLanguage",

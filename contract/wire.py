@@ -31,7 +31,16 @@ DLQ_TOPIC = "ugc.posts.dlq"
 # Commands to the ingest rights worker (keyed by post_id), and what it reports back.
 RIGHTS_COMMANDS_TOPIC = "ugc.rights.commands"
 RIGHTS_EVENTS_TOPIC = "ugc.rights.events"
-ALL_TOPICS = (RAW_TOPIC, SCORED_TOPIC, DLQ_TOPIC, RIGHTS_COMMANDS_TOPIC, RIGHTS_EVENTS_TOPIC)
+# Negative spikes per hashtag (keyed by hashtag), from classify's spike stream to the sink.
+ALERTS_TOPIC = "ugc.alerts"
+ALL_TOPICS = (
+    RAW_TOPIC,
+    SCORED_TOPIC,
+    DLQ_TOPIC,
+    RIGHTS_COMMANDS_TOPIC,
+    RIGHTS_EVENTS_TOPIC,
+    ALERTS_TOPIC,
+)
 
 
 class Platform(StrEnum):
@@ -287,6 +296,81 @@ class RightsEvent(_Wire):
     permalink: str | None = None
     reason: str | None = None
     at: AwareDatetime
+
+
+class AlertKind(StrEnum):
+    FIRED = "fired"  # once per burst
+    UPDATED = "updated"  # the burst grew meaningfully since the last message
+    RESOLVED = "resolved"  # the series is back to its baseline: the incident auto-resolves
+
+
+class AlertPost(_Wire):
+    """One of the most-engaged negative posts of a burst, with what a person needs to open it."""
+
+    post_id: str
+    text: str
+    permalink: str | None = None
+    network: str
+    engagement: int = Field(ge=0, description="likes + reposts + replies + quotes")
+    followers: int | None = Field(default=None, ge=0)
+
+
+#: Most posts an alert names as its evidence (``Alert.post_ids``), for the queue filter.
+MAX_ALERT_POST_IDS = 500
+
+
+class Alert(_Wire):
+    """A negative spike on one hashtag, as an incident: ``fired`` once per burst, ``updated``
+    when it grew, ``resolved`` when it is over. ``alert_id`` is the same for every message of
+    one burst and ``sequence`` grows with each, so that a sink ignores older or repeated ones.
+
+    Counts cover the burst's window (``window_start`` to ``window_end``); ``expected_negative``
+    and ``baseline_share`` are the detector's baseline for the same stretch. ``post_ids`` are
+    the burst's negative posts (at most :data:`MAX_ALERT_POST_IDS`, the earliest kept), for
+    the moderation queue's "posts of this incident".
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    kind: AlertKind
+    alert_id: str = Field(min_length=1)
+    hashtag: str = Field(min_length=1)
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    negative_count: int = Field(ge=0)
+    expected_negative: float = Field(ge=0)
+    total_count: int = Field(ge=0)
+    negative_share: float = Field(ge=0, le=1)
+    baseline_share: float = Field(ge=0, le=1)
+    score: float = Field(ge=0, le=1)
+    peak_score: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(default_factory=list)
+    top_posts: list[AlertPost] = Field(default_factory=list, max_length=5)
+    top_terms: list[str] = Field(default_factory=list, max_length=10)
+    networks: dict[str, int] = Field(default_factory=dict)
+    post_ids: list[str] = Field(default_factory=list, max_length=MAX_ALERT_POST_IDS)
+    sequence: int = Field(ge=0)
+    detected_at: AwareDatetime
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        return _known_schema_version(version)
+
+    @field_validator("hashtag")
+    @classmethod
+    def _normalize_hashtag(cls, tag: str) -> str:
+        normalized = normalize_hashtag(tag)
+        if not normalized:
+            raise ValueError("the hashtag is empty")
+        return normalized
+
+
+def _known_schema_version(version: int) -> int:
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(
+            f"unsupported schema_version {version} (this build reads 1..{SCHEMA_VERSION})"
+        )
+    return version
 
 
 class PoisonMessage(ValueError):

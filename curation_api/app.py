@@ -18,6 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contract import utcnow
+from curation_api.alerts.routes import router as alerts_router
 from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
@@ -29,6 +30,7 @@ from curation_api.rights.brand_routes import router as brands_router
 from curation_api.rights.routes import router as rights_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
+from curation_api.webhooks.routes import router as webhooks_router
 from database.engine import create_db_engine, create_session_factory
 from listening.credentials import CredentialResolver
 
@@ -53,6 +55,15 @@ TAGS = [
     {
         "name": "rights",
         "description": "Rights to reuse posts: brands, terms, requests, decisions, proofs.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Webhook endpoints (Slack or signed JSON), their deliveries, redelivery.",
+    },
+    {
+        "name": "alerts",
+        "description": "Negative spike incidents: list, acknowledge, resolve; per-hashtag "
+        "alert settings and snoozes.",
     },
     {"name": "stats", "description": "Progress counters and the health check."},
 ]
@@ -137,7 +148,7 @@ def create_app(
         moderation_router,
         feeds_router,
     )
-    for router in (*routers, listening_router, stats_router):
+    for router in (*routers, listening_router, webhooks_router, alerts_router, stats_router):
         app.include_router(router)
     return app
 

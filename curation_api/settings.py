@@ -28,6 +28,13 @@ class ApiSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the API listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description=(
+            "Public address of the curation API, for the links the API and the alerts sink "
+            "hand out (an incident's `queue_url` in alerts and webhooks)."
+        ),
+    )
     cors_origins: str = Field(
         default="*",
         description=(

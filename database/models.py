@@ -30,6 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contract import RiskLevel, Sentiment
+from database.alert_models import AlertSensitivity as AlertSensitivity
+from database.alert_models import AlertSetting as AlertSetting
+from database.alert_models import Incident as Incident
+from database.alert_models import IncidentPost as IncidentPost
+from database.alert_models import IncidentStatus as IncidentStatus
+from database.alert_models import ResolveReason as ResolveReason
 from database.columns import big_id, string_enum
 from database.engine import Base, UtcDateTime
 from database.enums import JobStatus, ListeningMode
@@ -44,6 +50,10 @@ from database.rights_models import RightsTransition as RightsTransition
 from database.rights_models import TermsVersion as TermsVersion
 from database.rights_watch import RightsPacing as RightsPacing
 from database.rights_watch import RightsWatch as RightsWatch
+from database.webhook_models import WebhookAttempt as WebhookAttempt
+from database.webhook_models import WebhookDelivery as WebhookDelivery
+from database.webhook_models import WebhookEndpoint as WebhookEndpoint
+from database.webhook_models import WebhookEvent as WebhookEvent
 
 
 class PostStatus(StrEnum):

@@ -6,62 +6,65 @@ importing torch.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
 import click
-from typing_extensions import override
+
+from ugc.lazy import LazyGroup
 
 _SUBCOMMANDS = {
-    "up": ("ugc.up", "up_command"),
-    "api": ("curation_api.cli", "api_command"),
-    "sink": ("curation_api.cli", "sink_command"),
-    "db": ("curation_api.cli", "db_group"),
-    "ingest": ("ingest.cli", "ingest"),
-    "classify": ("classify.cli", "classify"),
-    "topics": ("ugc.topics", "topics_group"),
-    "settings": ("ugc.settings_doc", "settings_command"),
-    "rights": ("curation_api.rights.cli", "rights"),
+    "up": (
+        "ugc.up",
+        "up_command",
+        "Run the whole pipeline on this machine (embedded broker, SQLite, demo data).",
+    ),
+    "api": (
+        "curation_api.cli",
+        "api_command",
+        "Serve the curation API (moderation queue, feeds, docs at /docs).",
+    ),
+    "sink": (
+        "curation_api.cli",
+        "sink_command",
+        "Consume scored posts into the database (idempotent upserts).",
+    ),
+    "db": ("curation_api.cli", "db_group", "Database migrations."),
+    "ingest": (
+        "ingest.cli",
+        "ingest",
+        "Pull hashtag posts from a source and produce them to Kafka.",
+    ),
+    "classify": (
+        "classify.cli",
+        "classify",
+        "Score posts: the stream worker, training and offline scoring.",
+    ),
+    "topics": ("ugc.topics", "topics_group", "Create the Kafka topics."),
+    "settings": (
+        "ugc.settings_doc",
+        "settings_command",
+        "List every UGC_* setting with its default.",
+    ),
+    "rights": (
+        "curation_api.rights.cli",
+        "rights",
+        "Rights to reuse creators' posts: requests, decisions, proofs, the worker.",
+    ),
+    "alerts": (
+        "ugc.alerts",
+        "alerts",
+        "Negative viral spikes: the detector, backtests, incidents.",
+    ),
+    "webhooks": (
+        "curation_api.webhooks.cli",
+        "webhooks",
+        "Webhooks: the delivery worker, and a local receiver that checks signatures.",
+    ),
 }
 
-_HELP = {
-    "up": "Run the whole pipeline on this machine (embedded broker, SQLite, demo data).",
-    "api": "Serve the curation API (moderation queue, feeds, docs at /docs).",
-    "sink": "Consume scored posts into the database (idempotent upserts).",
-    "db": "Database migrations.",
-    "ingest": "Pull hashtag posts from a source and produce them to Kafka.",
-    "classify": "Score posts: the stream worker, training and offline scoring.",
-    "topics": "Create the Kafka topics.",
-    "settings": "List every UGC_* setting with its default.",
-    "rights": "Rights to reuse creators' posts: requests, decisions, proofs, the worker.",
-}
 
-
-class LazyGroup(click.Group):
-    @override
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_SUBCOMMANDS)
-
-    @override
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _SUBCOMMANDS.get(cmd_name)
-        if target is None:
-            return None
-        module_name, attribute = target
-        command = getattr(importlib.import_module(module_name), attribute)
-        if not isinstance(command, click.Command):
-            raise TypeError(f"{module_name}.{attribute} is not a click command")
-        return command
-
-    @override
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Help text comes from a table so that listing commands imports none of them.
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, _HELP[name]) for name in sorted(_SUBCOMMANDS)])
-
-
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, commands=_SUBCOMMANDS)
 @click.option(
     "--log-level",
     default=lambda: os.environ.get("UGC_LOG_LEVEL", "INFO"),

@@ -13,6 +13,8 @@ _COLORS = {
     "sink": "34",
     "classify": "33",
     "ingest": "36",
+    "alert": "1;31",
+    "hooks": "1;35",
 }
 
 

@@ -22,6 +22,8 @@ READS_NO_SETTINGS = {
     "ugc ingest networks": "prints what the code knows of each network",
     "ugc ingest mastodon": "removed; it only prints what replaces it",
     "ugc rights check-reply": "reads replies from a file or stdin, no service",
+    "ugc alerts backtest": "reads a series from a CSV file, no service",
+    "ugc webhooks listen": "a local receiver; its options are all it needs",
 }
 
 
@@ -29,15 +31,19 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     """Each command that loads settings, with the class it loads: the command reads (and
     validates, at start) every setting of that class."""
     from classify.settings import ClassifySettings
+    from classify.spikes.settings import SpikeSettings
     from contract.settings import KafkaSettings
+    from curation_api.alerts.settings import AlertsSinkSettings
     from curation_api.rights.commands import RightsCommandSettings
     from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
+    from curation_api.webhooks.settings import WebhookSettings
     from database.settings import DatabaseSettings
     from ingest.settings import IngestSettings
 
     return [
         ("ugc api", ApiSettings),
+        ("ugc api", WebhookSettings),
         ("ugc sink", ApiSettings),
         ("ugc rights worker", RightsWorkerSettings),
         *((f"ugc rights {name}", RightsCommandSettings) for name in _RIGHTS_COMMANDS),
@@ -45,20 +51,27 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
         *((f"ugc ingest {name}", IngestSettings) for name in _INGEST_COMMANDS),
         *((f"ugc classify {name}", ClassifySettings) for name in _CLASSIFY_COMMANDS),
         ("ugc topics create", KafkaSettings),
+        ("ugc alerts worker", SpikeSettings),
+        *((f"ugc alerts {name}", AlertsSinkSettings) for name in _ALERTS_COMMANDS),
+        ("ugc webhooks deliver", WebhookSettings),
     ]
 
 
 _RIGHTS_COMMANDS = ("decide", "inbox", "proof", "request", "revoke", "sent", "show")
 _INGEST_COMMANDS = ("add", "backfill", "list", "replay", "rights", "run")
 _CLASSIFY_COMMANDS = ("eval", "score", "train", "worker")
+_ALERTS_COMMANDS = ("ack", "list", "resolve", "show", "sink", "snooze", "unsnooze")
 
 
 def _table_order() -> list[type[BaseSettings]]:
     # Settings shared by many commands first, then each deployable's own.
     from classify.settings import ClassifySettings
+    from classify.spikes.settings import SpikeSettings
     from contract.settings import KafkaSettings
+    from curation_api.alerts.settings import AlertsSinkSettings
     from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
+    from curation_api.webhooks.settings import WebhookSettings
     from database.settings import DatabaseSettings
     from ingest.settings import IngestSettings
     from listening.settings import SecretsSettings
@@ -71,6 +84,9 @@ def _table_order() -> list[type[BaseSettings]]:
         ClassifySettings,
         ApiSettings,
         RightsWorkerSettings,
+        SpikeSettings,
+        AlertsSinkSettings,
+        WebhookSettings,
     ]
 
 

@@ -28,6 +28,7 @@ from ingest.jobs.request import credentials_option, options_option
 from ugc.broker import EmbeddedBroker
 from ugc.console import Console
 from ugc.processes import Child
+from ugc.up_alerts import IncidentWatch, free_port, register_receiver
 from ugc.up_brands import create_brands
 from ugc.up_children import UpOptions, child_commands, child_env, stop_rank
 from ugc.up_listen import ensure_listening_job, listening_job
@@ -197,8 +198,20 @@ class Supervisor:
         )
         with api:
             create_brands(api, feeds, self._say)
+            self._start_receiver(api, env)
         self._print_banner(api_url, list(feeds))
         return self._supervise(api_url, started)
+
+    def _start_receiver(self, api: httpx.Client, env: dict[str, str]) -> None:
+        """``ugc webhooks listen`` as the child ``hooks``, registered as a signed endpoint."""
+        port = free_port()
+        secret = register_receiver(api, port, self._say)
+        if secret is None:
+            return
+        args = ["webhooks", "listen", "--port", str(port), "--secret", secret]
+        child = Child("hooks", args, env, self.options.data_dir / "logs", self.console)
+        self.children.append(child)
+        child.start()
 
     def _wait_for_api(self, api_url: str, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -269,10 +282,19 @@ class Supervisor:
         self.console.banner(lines)
 
     def _supervise(self, api_url: str, started: float) -> int:
+        headers = {"X-API-Key": self.options.api_key}
+        with httpx.Client(base_url=api_url, headers=headers, timeout=5) as api:
+            return self._watch(api, api_url, started)
+
+    def _watch(self, api: httpx.Client, api_url: str, started: float) -> int:
         last_report = ""
         first_scored = False
         headers = {"X-API-Key": self.options.api_key}
+        incidents = IncidentWatch()
         while not self.stop_requested.wait(1.0):
+            for line in incidents.news(api):
+                elapsed = time.monotonic() - started
+                self.console.say("alert", f"{line}  ({elapsed:.0f}s after start)")
             for child in self.children:
                 code = child.exited()
                 if code is None or child.finished:

@@ -2,8 +2,9 @@
 
 Stopping goes in pipeline order, so that each stage drains what the one before it produced:
 the sources, the classify workers, the sink, the API (no new rights requests), then the ingest
-rights worker (it finishes the message in hand and reports it) and last the rights worker (it
-applies what the ingest side reported).
+rights worker (it finishes the message in hand and reports it), the rights worker (it applies
+what the ingest side reported), and last the webhook deliveries and the demo's receiver, so
+that whatever the others stored still goes out.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def child_env(opts: UpOptions, bootstrap: str, database_url: str) -> dict[str, s
         "UGC_DATABASE_URL": database_url,
         "UGC_MODERATOR_API_KEY": opts.api_key,
         "UGC_API_PORT": str(opts.port),
+        # Links in incidents (the queue filtered to one) and in rights messages.
+        "UGC_PUBLIC_BASE_URL": f"http://127.0.0.1:{opts.port}",
+        # The demo's webhook receiver listens on 127.0.0.1: allowed here, refused by default.
+        "UGC_WEBHOOKS_ALLOW_PRIVATE": "true",
         # One machine, one member per group: short group timeouts make restarts quick.
         "UGC_SINK_SESSION_TIMEOUT_MS": "6000",
         "UGC_SINK_HEARTBEAT_INTERVAL_MS": "1000",
@@ -69,6 +74,22 @@ def child_commands(opts: UpOptions) -> list[tuple[str, list[str], dict[str, str]
             ["ingest", "rights"],
             {"UGC_INGEST_RIGHTS_SESSION_TIMEOUT_MS": "6000"},
         ),
+        # Negative spikes: the detector on the scored stream, the incidents it raises, and
+        # their webhook deliveries.
+        (
+            "alerts",
+            ["alerts", "worker"],
+            {"UGC_SPIKES_SESSION_TIMEOUT_S": "6", "UGC_SPIKES_HEARTBEAT_INTERVAL_S": "1"},
+        ),
+        (
+            "alerts-sink",
+            ["alerts", "sink"],
+            {
+                "UGC_ALERTS_SESSION_TIMEOUT_MS": "6000",
+                "UGC_ALERTS_HEARTBEAT_INTERVAL_MS": "1000",
+            },
+        ),
+        ("webhooks", ["webhooks", "deliver"], {}),
     ]
     # Single-threaded workers, one per core, score more posts per second than one worker with
     # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,
@@ -97,8 +118,13 @@ STOP_ORDER = {
     "classify": 1,
     "sink": 2,
     "api": 3,
+    "alerts": 2,
+    "alerts-sink": 3,
     "ingest-rights": 4,
     "rights": 5,
+    # Deliveries last: whatever the others stored is sent, and the receiver sees it.
+    "webhooks": 6,
+    "hooks": 7,
 }
 
 

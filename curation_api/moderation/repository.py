@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session, selectinload
 from contract import RiskLevel, Sentiment
 from curation_api.kit import decode_cursor, newest_posts_first
 from database.enums import RightsState
-from database.models import ModerationAction, Post, PostHashtag, PostStatus, RightsRequest
+from database.models import (
+    IncidentPost,
+    ModerationAction,
+    Post,
+    PostHashtag,
+    PostStatus,
+    RightsRequest,
+)
 
 
 def list_posts(
@@ -23,6 +30,7 @@ def list_posts(
     risks: Sequence[RiskLevel],
     low_confidence: bool | None,
     rights: Sequence[RightsState | None] = (),
+    incident: str | None = None,
     cursor: str | None,
     limit: int,
 ) -> list[Post]:
@@ -38,6 +46,13 @@ def list_posts(
         statement = statement.where(_rights_in(rights))
     if status is not None:
         statement = statement.where(Post.status == status)
+    if incident is not None:
+        # The posts a spike incident named as its evidence (`incident_posts`, on its key).
+        statement = statement.where(
+            exists().where(
+                IncidentPost.incident_id == incident, IncidentPost.post_id == Post.post_id
+            )
+        )
     if hashtags:
         statement = statement.where(
             exists().where(PostHashtag.post_id == Post.post_id, PostHashtag.tag.in_(hashtags))

@@ -62,6 +62,11 @@ class QueueFilters(BaseModel):
         default_factory=list,
         description="Posts whose rights are in any of these states (`none`: never requested).",
     )
+    incident: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Only the posts of this spike incident (its id, from `GET /v1/alerts`).",
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Posts per page.")
     cursor: str | None = Field(
         default=None, max_length=512, description="The `next_cursor` of the previous page."

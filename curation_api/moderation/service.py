@@ -15,6 +15,7 @@ from curation_api.moderation.schemas import (
     QueueFilters,
     QueueStatus,
 )
+from curation_api.webhooks.events import WebhookEventType, emit
 from database.enums import RightsState
 from database.models import ModerationAction, ModerationVerb, PostStatus
 
@@ -35,6 +36,7 @@ def queue(session: Session, filters: QueueFilters) -> Page[PostRead]:
         risks=filters.risk,
         low_confidence=filters.low_confidence,
         rights=[None if r == NO_RIGHTS_REQUEST else RightsState(r) for r in filters.rights],
+        incident=filters.incident,
         cursor=filters.cursor,
         limit=filters.limit + 1,
     )
@@ -83,7 +85,24 @@ def moderate(
         ),
     )
     session.flush()
-    return PostRead.from_row(post)
+    read = PostRead.from_row(post)
+    if status is PostStatus.APPROVED:
+        emit(session, WebhookEventType.POST_APPROVED, approved_event(read, moderator), now=now)
+    return read
+
+
+def approved_event(post: PostRead, moderator: Moderator) -> dict[str, object]:
+    """The data of a ``post.approved`` webhook event."""
+    return {
+        "post_id": post.post_id,
+        "platform": post.platform,
+        "hashtags": post.hashtags,
+        "permalink": post.permalink,
+        "author_handle": post.author.handle,
+        "text": post.text,
+        "actor": moderator.name,
+        "approved_at": post.moderated_at,
+    }
 
 
 def actions(

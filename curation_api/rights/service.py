@@ -27,6 +27,7 @@ from curation_api.rights.schemas import (
     terms_path,
 )
 from curation_api.rights.states import RightsMove, check_move
+from curation_api.webhooks.events import WebhookEventType, emit
 from database.enums import RightsActorKind, RightsMethod, RightsState, TemplateKind, TimerKind
 from database.models import Post
 from database.outbox import enqueue
@@ -52,6 +53,12 @@ class Actor:
 
 
 TIMER = Actor(RightsActorKind.TIMER, "timer")
+
+# The moves that integrations hear about (webhooks).
+ANNOUNCED = {
+    RightsState.GRANTED: WebhookEventType.RIGHTS_GRANTED,
+    RightsState.REVOKED: WebhookEventType.RIGHTS_REVOKED,
+}
 
 
 def request_rights(
@@ -291,7 +298,24 @@ def move_request(
     )
     session.add(transition)
     session.flush()
+    if target in ANNOUNCED and previous is not target:
+        emit(session, ANNOUNCED[target], rights_event(request, actor), now=now)
     return transition
+
+
+def rights_event(request: RightsRequest, actor: Actor) -> dict[str, Any]:
+    """The data of a ``rights.granted`` / ``rights.revoked`` webhook event."""
+    return {
+        "post_id": request.post_id,
+        "request_id": request.id,
+        "brand": request.brand_slug,
+        "state": request.state.value,
+        "channels": [c.value for c in scope_of(request)],
+        "starts_at": request.starts_at,
+        "ends_at": request.ends_at,
+        "terms_version": request.terms_version,
+        "actor": {"kind": actor.kind.value, "name": actor.name},
+    }
 
 
 def send_command(

@@ -1,0 +1,265 @@
+"""One hashtag's spike stream, free of any broker: buckets in stream time, the detector, and the
+alert messages of a burst (:mod:`classify.spikes.worker` moves the bytes and the tables).
+
+Stream time is the largest ``created_at`` seen for the hashtag. The open bucket closes (and is
+``observe``d) once stream time passes its end by the lateness allowance; a post inside that
+allowance but past the open bucket's end is counted in the next bucket, and a post older than
+the open bucket (later than the allowance) counts into the open bucket: a late post still
+weighs, in the bucket it reached us in. After each negative post the open bucket is
+``peek``ed so that a burst fires before its bucket closes.
+
+Messages of one burst: ``fired`` once; ``updated`` at most once per bucket, when the negative
+count grew by a quarter since the last message or the peak score rose by 0.05; ``resolved``
+when the detector says the burst ended. While a hashtag is snoozed the detector still learns
+and a burst is still tracked, but nothing is sent, except the ``resolved`` of an incident that
+was announced before the snooze (it must not stay open forever). When the snooze ends while
+the burst is still on, ``fired`` is sent then, with the evidence gathered so far.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from classify.spikes.detector import SpikeDetector
+from classify.spikes.evidence import Evidence, EvidencePost
+from classify.spikes.model import Verdict, post_weight
+from classify.spikes.stream_state import Burst, Counts, HashtagState, PostSeen, Step, moment
+from contract import Alert, AlertKind, utcnow
+
+GROWTH = 1.25
+PEAK_STEP = 0.05
+# A gap longer than this many buckets is left to the detector to fill in one observe.
+MAX_STEPPED_BUCKETS = 48
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    bucket_s: int = 300
+    lateness_s: float = 30.0
+    evidence_buckets: int = 3
+    quiet_after_s: float = 60.0
+    quiet_rate: float = 1.0
+
+
+class HashtagStream:
+    """Applies posts and quiet ticks to one hashtag's state and its detector."""
+
+    def __init__(
+        self,
+        config: StreamConfig,
+        state: HashtagState,
+        detector: SpikeDetector,
+        *,
+        snoozed: bool = False,
+        now: datetime | None = None,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.detector = detector
+        self.snoozed = snoozed
+        self.now = now or utcnow()
+        self.step = Step()
+
+    def on_post(self, seen: PostSeen, *, wall: float) -> Step:
+        state, size = self.state, self.config.bucket_s
+        if state.open is None:
+            state.open = Counts(_floor(seen.created_at, size))
+        state.stream_time = max(state.stream_time, seen.created_at)
+        state.last_wall = wall
+        self._close_due(state.stream_time)
+        open_ = state.open
+        assert open_ is not None
+        target = open_
+        if seen.created_at >= open_.start + size:
+            state.next = state.next or Counts(open_.start + size)
+            target = state.next
+        target.total += 1
+        if seen.negative:
+            target.negative += 1
+            target.engagement += post_weight(seen.post.engagement, seen.post.followers)
+            self._add_evidence(target.start, seen.post)
+            if target is open_:
+                verdict = self._score(open_, peek=True)
+                if verdict is not None:
+                    self._judge(verdict, peeked=True)
+        return self.step
+
+    def on_tick(self, *, wall: float) -> Step:
+        """Advance a quiet hashtag's stream time by the wall-clock time since its last post
+        (times ``quiet_rate``), closing the buckets that passed."""
+        state = self.state
+        idle = wall - state.last_wall
+        if state.open is None or idle < self.config.quiet_after_s:
+            return self.step
+        state.stream_time += idle * self.config.quiet_rate
+        state.last_wall = wall
+        self._close_due(state.stream_time)
+        return self.step
+
+    def _close_due(self, upto: float) -> None:
+        state, size = self.state, self.config.bucket_s
+        stepped = 0
+        while state.open is not None and upto >= state.open.start + size + self.config.lateness_s:
+            closed = state.open
+            verdict = self._score(closed, peek=False)
+            if verdict is not None:
+                self._judge(verdict, peeked=False)
+                self.step.detector_changed = True
+            if state.burst is not None:
+                state.burst.closed_total += closed.total
+                state.burst.closed_negative += closed.negative
+            else:
+                state.recent.append(closed)
+            stepped += 1
+            following = closed.start + size
+            if state.next is None and stepped >= MAX_STEPPED_BUCKETS:
+                following = max(following, _floor(upto, size))
+            state.open, state.next = state.next or Counts(following), None
+            self._forget_old_evidence()
+
+    def _score(self, counts: Counts, *, peek: bool) -> Verdict | None:
+        try:
+            if peek:
+                return self.detector.peek(counts.bucket())
+            return self.detector.observe(counts.bucket())
+        except ValueError:
+            # The detector already observed this bucket: its state was saved just before a
+            # crash that lost the buckets' (at-least-once replay). Counting it twice is worse.
+            return None
+
+    def _forget_old_evidence(self) -> None:
+        state = self.state
+        if state.burst is not None or state.open is None:
+            return
+        oldest = state.open.start - self.config.evidence_buckets * self.config.bucket_s
+        state.recent = [c for c in state.recent if c.start >= oldest]
+        before = len(state.evidence)
+        state.evidence = {s: ev for s, ev in state.evidence.items() if s >= oldest}
+        self.step.evidence_changed |= len(state.evidence) != before
+
+    def _add_evidence(self, start: float, post: EvidencePost) -> None:
+        state = self.state
+        target = (
+            state.burst.evidence if state.burst else state.evidence.setdefault(start, Evidence())
+        )
+        target.add(post, hashtag=state.hashtag)
+        self.step.evidence_changed = True
+
+    def _judge(self, verdict: Verdict, *, peeked: bool) -> None:
+        state = self.state
+        burst = state.burst
+        if verdict.alert and burst is None:
+            if peeked:
+                self.detector.fired_early(verdict.start)
+                self.step.detector_changed = True
+            burst = state.burst = self._open_burst(verdict)
+        if burst is None:
+            return
+        self.step.evidence_changed = True
+        # Only a closed bucket can end a burst: a peek sees a bucket that is still filling.
+        if not peeked and (verdict.ended or not verdict.firing):
+            if burst.announced:
+                self._send(AlertKind.RESOLVED, verdict)
+            state.burst = None
+            state.recent, state.evidence = [], {}
+            return
+        burst.score = verdict.score
+        burst.peak_score = max(burst.peak_score, verdict.score)
+        burst.reasons = list(verdict.reasons) or burst.reasons
+        burst.baseline_share = verdict.baseline_share
+        if not peeked:
+            burst.expected_per_bucket = _expected_per_bucket(self.detector, verdict)
+        if self.snoozed:
+            return
+        if not burst.announced:
+            burst.announced = True
+            self._send(AlertKind.FIRED, verdict)
+        elif self._grew(burst):
+            self._send(AlertKind.UPDATED, verdict)
+
+    def _open_burst(self, verdict: Verdict) -> Burst:
+        """A new burst, taking the evidence of the last few buckets with it."""
+        state = self.state
+        fired_at = verdict.start.timestamp()
+        with_negatives = [c.start for c in state.recent if c.negative > 0]
+        burst = Burst(
+            alert_id=f"{state.hashtag}:{verdict.start.isoformat()}",
+            window_start=min([*with_negatives, fired_at]),
+        )
+        for counts in state.recent:
+            if counts.start >= burst.window_start:
+                burst.closed_total += counts.total
+                burst.closed_negative += counts.negative
+        for start in sorted(state.evidence):
+            burst.evidence.merge(state.evidence[start])
+        burst.expected_per_bucket = _expected_per_bucket(self.detector, verdict)
+        state.recent, state.evidence = [], {}
+        return burst
+
+    def _counts(self) -> tuple[int, int, float]:
+        """(negative, total, window end) of the burst so far."""
+        state, burst = self.state, self.state.burst
+        assert burst is not None
+        live = [c for c in (state.open, state.next) if c is not None]
+        negative = burst.closed_negative + sum(c.negative for c in live)
+        total = burst.closed_total + sum(c.total for c in live)
+        end = max(c.start for c in live) + self.config.bucket_s if live else state.stream_time
+        return negative, total, end
+
+    def _grew(self, burst: Burst) -> bool:
+        open_ = self.state.open
+        if open_ is not None and burst.sent_bucket == open_.start:
+            return False
+        negative, _, _ = self._counts()
+        return (
+            negative >= math.ceil(burst.sent_negative * GROWTH)
+            or burst.peak_score >= burst.sent_peak + PEAK_STEP
+        )
+
+    def _send(self, kind: AlertKind, verdict: Verdict) -> None:
+        burst = self.state.burst
+        assert burst is not None
+        negative, total, end = self._counts()
+        buckets = max(1.0, (end - burst.window_start) / self.config.bucket_s)
+        burst.sequence += 1
+        burst.sent_negative, burst.sent_peak = negative, burst.peak_score
+        burst.sent_bucket = self.state.open.start if self.state.open else None
+        self.step.alerts.append(
+            Alert(
+                kind=kind,
+                alert_id=burst.alert_id,
+                hashtag=self.state.hashtag,
+                window_start=moment(burst.window_start),
+                window_end=moment(end),
+                negative_count=negative,
+                expected_negative=round(burst.expected_per_bucket * buckets, 3),
+                total_count=total,
+                negative_share=round(negative / total, 4) if total else 0.0,
+                baseline_share=round(min(1.0, max(0.0, burst.baseline_share)), 4),
+                score=min(1.0, max(0.0, verdict.score)),
+                peak_score=min(1.0, max(0.0, burst.peak_score)),
+                reasons=burst.reasons,
+                top_posts=[p.to_alert_post() for p in burst.evidence.top],
+                top_terms=burst.evidence.top_terms(),
+                networks=dict(burst.evidence.networks),
+                post_ids=list(burst.evidence.post_ids),
+                sequence=burst.sequence,
+                detected_at=self.now,
+            )
+        )
+
+
+def _expected_per_bucket(detector: SpikeDetector, verdict: Verdict) -> float:
+    """The baseline's negative posts per bucket now: the expectation the detector recorded for
+    its last bucket (its verdicts give the baseline of their alert window, whose length they
+    do not say)."""
+    recent = detector.state().get("recent") or []
+    if recent and len(recent[-1]) >= 4:
+        return max(0.0, float(recent[-1][3]))
+    return max(0.0, verdict.expected_negative)
+
+
+def _floor(moment: float, size: int) -> float:
+    return float(math.floor(moment / size) * size)

@@ -1,0 +1,124 @@
+"""The state of one hashtag's spike stream as its faust tables hold it: the open buckets and
+stream time (``spike-buckets``), and the evidence of the last buckets or of the burst in
+progress (``spike-evidence``), with their JSON forms. The rules are in :mod:`.stream`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from classify.spikes.evidence import Evidence, EvidencePost
+from classify.spikes.model import BucketCounts
+from contract import Alert
+
+
+@dataclass
+class Counts:
+    start: float
+    total: int = 0
+    negative: int = 0
+    engagement: float = 0.0
+
+    def bucket(self) -> BucketCounts:
+        return BucketCounts(
+            start=moment(self.start),
+            total=self.total,
+            negative=self.negative,
+            negative_engagement=self.engagement,
+        )
+
+
+@dataclass
+class Burst:
+    alert_id: str
+    window_start: float
+    announced: bool = False  # a `fired` went out
+    sequence: int = 0
+    closed_total: int = 0  # posts of the burst's closed buckets
+    closed_negative: int = 0
+    score: float = 0.0
+    peak_score: float = 0.0
+    expected_per_bucket: float = 0.0
+    baseline_share: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    sent_negative: int = 0
+    sent_peak: float = 0.0
+    sent_bucket: float | None = None
+    evidence: Evidence = field(default_factory=Evidence)
+
+
+@dataclass
+class HashtagState:
+    """What the tables hold for one hashtag (buckets, evidence); the detector is separate."""
+
+    hashtag: str
+    open: Counts | None = None
+    next: Counts | None = None
+    recent: list[Counts] = field(default_factory=list)  # closed buckets kept as evidence
+    stream_time: float = 0.0
+    last_wall: float = 0.0
+    evidence: dict[float, Evidence] = field(default_factory=dict)  # per bucket, before a burst
+    burst: Burst | None = None
+
+    def buckets_json(self) -> dict[str, Any]:
+        return {
+            "open": vars(self.open) if self.open else None,
+            "next": vars(self.next) if self.next else None,
+            "recent": [vars(c) for c in self.recent],
+            "stream_time": self.stream_time,
+            "last_wall": self.last_wall,
+        }
+
+    def evidence_json(self) -> dict[str, Any]:
+        burst = None
+        if self.burst is not None:
+            burst = {**vars(self.burst), "evidence": self.burst.evidence.to_json()}
+        return {
+            "buckets": [[start, ev.to_json()] for start, ev in self.evidence.items()],
+            "burst": burst,
+        }
+
+    @classmethod
+    def from_json(
+        cls, hashtag: str, buckets: dict[str, Any] | None, evidence: dict[str, Any] | None
+    ) -> HashtagState:
+        state = cls(hashtag)
+        if buckets:
+            state.open = Counts(**buckets["open"]) if buckets.get("open") else None
+            state.next = Counts(**buckets["next"]) if buckets.get("next") else None
+            state.recent = [Counts(**c) for c in buckets.get("recent", [])]
+            state.stream_time = float(buckets.get("stream_time", 0.0))
+            state.last_wall = float(buckets.get("last_wall", 0.0))
+        if evidence:
+            state.evidence = {
+                float(start): Evidence.from_json(ev) for start, ev in evidence.get("buckets", [])
+            }
+            if evidence.get("burst"):
+                fields = dict(evidence["burst"])
+                fields["evidence"] = Evidence.from_json(fields["evidence"])
+                state.burst = Burst(**fields)
+        return state
+
+
+@dataclass(frozen=True)
+class PostSeen:
+    """What the stream needs of one scored post, for one of its hashtags."""
+
+    hashtag: str
+    created_at: float
+    negative: bool
+    post: EvidencePost
+
+
+@dataclass
+class Step:
+    """The outcome of one post or tick: messages to send, and which tables changed."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    detector_changed: bool = False
+    evidence_changed: bool = False
+
+
+def moment(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)

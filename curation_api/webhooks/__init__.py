@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, the events the product emits, and their delivery (issue 12)."""

@@ -10,13 +10,14 @@ TORCH_SPEC ?= torch>=2.2
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint typecheck unit bench bench-ingest train demo clean
+.PHONY: help setup run test lint typecheck unit bench bench-ingest bench-alerts train demo clean
 
 help:
 	@echo "make run    - set up and run the whole pipeline on the demo data (ugc up)"
 	@echo "make test   - set up, then lint, type check and run the tests"
 	@echo "make bench  - scoring speed vs a naive baseline, then end-to-end throughput/latency"
 	@echo "make bench-ingest - normalize-and-produce posts/s per connector vs JSON parsing alone"
+	@echo "make bench-alerts - spike detector: anomaly benchmark, synthetic bursts, the pipeline"
 	@echo "make train  - retrain the classifier heads from ../shared/data"
 	@echo "make demo   - rebuild the demo posts (ingest/demo) from tools/demo/corpus.toml"
 
@@ -54,6 +55,11 @@ bench: setup
 
 bench-ingest: setup
 	$(BIN)/python bench/ingest_speed.py
+
+bench-alerts: setup
+	$(BIN)/python bench/alerts_nab.py
+	$(BIN)/python bench/alerts_synthetic.py
+	$(BIN)/python -m bench.alerts
 
 train: setup
 	$(BIN)/ugc classify train ../shared/data

@@ -11,9 +11,12 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from classify.settings import ClassifySettings
+from classify.spikes.settings import SpikeSettings
 from contract.settings import KafkaSettings
+from curation_api.alerts.settings import AlertsSinkSettings
 from curation_api.rights.settings import RightsWorkerSettings
 from curation_api.settings import ApiSettings
+from curation_api.webhooks.settings import WebhookSettings
 from ingest.settings import IngestSettings
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
@@ -29,6 +32,12 @@ COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
         RightsWorkerSettings,
         {"kafka_bootstrap_servers", "database_url", "rights_public_base_url"},
     ),
+    "alerts worker": (SpikeSettings, {"kafka_bootstrap_servers", "database_url"}),
+    "alerts sink": (
+        AlertsSinkSettings,
+        {"kafka_bootstrap_servers", "database_url", "moderator_api_key", "public_base_url"},
+    ),
+    "webhooks deliver": (WebhookSettings, {"database_url"}),
     # Credentials can only come from the secrets file: UGC_CRED_* variables are not settings.
     "ingest run": (
         IngestSettings,
@@ -110,6 +119,9 @@ def test_dependencies_wait_for_health_or_completion() -> None:
             or name
             in {
                 "sink",
+                "alerts",
+                "alerts-sink",
+                "webhooks",
                 "rights-worker",
                 "ingest-rights",
                 "classify",

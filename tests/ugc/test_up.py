@@ -95,3 +95,41 @@ def test_up_runs_the_demo_and_stops_every_child_on_ctrl_c(tmp_path: Path) -> Non
         log.close()
     assert "stopped." in (tmp_path / "up.log").read_text()
     assert _running_children(data_dir) == []
+
+
+def test_up_demo_fires_the_trailpeak_alert_and_the_receiver_verifies_it(tmp_path: Path) -> None:
+    """The whole demo replay: the #TrailPeak recall burst fires an incident, the console shows
+    it, and the local receiver prints the signed delivery with its signature checked."""
+    port = free_port()
+    data_dir = tmp_path / "data"
+    log_path = tmp_path / "up.log"
+    log = log_path.open("w")
+    command = [sys.executable, "-m", "ugc.cli", "up", "--rate", "0", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--data-dir", str(data_dir), "--partitions", "1"],
+        env={**os.environ, "UGC_MODERATOR_API_KEY": "up-alert-key"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def shown() -> bool:
+        output = log_path.read_text()
+        return "#trailpeak FIRED" in output and "signature ok" in output
+
+    try:
+        wait_until(shown, timeout=300, interval=0.5, message="the demo alert, delivered")
+        output = log_path.read_text()
+        [line] = [line for line in output.splitlines() if "#trailpeak FIRED" in line]
+        print(f"\n{line}")
+        assert "[alert]" in line
+        assert "queue: http://127.0.0.1:" in line
+        assert "[hooks]" in output
+        assert "alert.fired" in output
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=90) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+    assert _running_children(data_dir) == []

@@ -416,4 +416,7 @@ def test_up_runs_both_rights_workers_and_stops_them_after_the_api(up: UpRun) -> 
     order = sorted(names, key=stop_rank)
     assert order.index("ingest") < order.index("classify") < order.index("sink")
     assert order.index("sink") < order.index("api") < order.index("ingest-rights")
-    assert order[-1] == "rights"  # applies what the ingest side reported last
+    # The rights worker applies what the ingest side reported; then the deliveries go out.
+    assert order.index("ingest-rights") < order.index("rights")
+    assert order.index("classify") < order.index("alerts") < order.index("alerts-sink")
+    assert order[-1] == "webhooks"

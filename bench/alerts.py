@@ -11,8 +11,9 @@ wall second.
 Printed:
 
 - per burst: whether an ``alert.fired`` webhook arrived for it, and how long after the burst's
-  first post, in stream time. Two figures: *decision* (the stream time when the detector fired,
-  from the alert's ``detected_at``) plus the real seconds from there to the receiver; and the
+  first post, in stream time. Two figures: *decision* (the hashtag's stream time when the
+  detector fired: the incident's ``as_of``, its newest post's date then) plus the real seconds
+  from ``detected_at`` to the receiver; and the
   *compressed* delay, where those real seconds count ``--speed`` times over (a pessimistic
   upper bound);
 - false alerts: ``alert.fired`` for a hashtag outside its burst, per hashtag per simulated week;
@@ -155,11 +156,18 @@ def match_bursts(
             wall, data = min(hits, key=lambda hit: hit[0])
             detected = datetime.fromisoformat(str(data["detected_at"])).timestamp()
             start = burst.start.timestamp()
+            # The hashtag's own stream time at the decision; older incidents lack it, then the
+            # compressed clock at the decision stands in.
+            decided = (
+                datetime.fromisoformat(str(data["as_of"])).timestamp()
+                if data.get("as_of")
+                else stream_time(detected, day_start, wall_start, speed)
+            )
             found.append(
                 Found(
                     tag,
                     burst,
-                    decision_delay_s=stream_time(detected, day_start, wall_start, speed) - start,
+                    decision_delay_s=decided - start,
                     delivery_s=wall - detected,
                     compressed_delay_s=stream_time(wall, day_start, wall_start, speed) - start,
                 )

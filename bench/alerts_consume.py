@@ -1,9 +1,9 @@
 """The baseline of ``bench/alerts.py``: consuming ``ugc.posts.scored`` without the detector.
 
-A faust app with the spike stream's consumer settings (raw serializers, batches of the same
-size and window, ``concurrency=1``) whose one agent decodes every scored post and does nothing
-else. Its CPU time per post is what consuming the topic costs; the spike stream's CPU time per
-post, measured over the same messages in the same run, is compared with it.
+A faust app with the spike stream's consumer settings (raw serializers, batches of the
+same size and window, ``concurrency=1``) whose one agent decodes every scored post and
+does nothing else. Its CPU time per post is what consuming the topic costs; the spike stream's
+CPU time per post, measured over the same messages in the same run, is compared with it.
 
 Run by the bench: ``python bench/alerts_consume.py`` with the ``UGC_*`` settings of the spikes
 worker in its environment.

@@ -350,6 +350,9 @@ class Alert(_Wire):
     post_ids: list[str] = Field(default_factory=list, max_length=MAX_ALERT_POST_IDS)
     sequence: int = Field(ge=0)
     detected_at: AwareDatetime
+    # The hashtag's stream time (its newest post's created_at) when this message was made;
+    # absent from messages of workers older than the field.
+    as_of: AwareDatetime | None = None
 
     @field_validator("schema_version")
     @classmethod

@@ -85,6 +85,8 @@ class Incident(Base):
     networks: Mapped[dict[str, int]] = mapped_column(JSON)
     last_sequence: Mapped[int] = mapped_column(Integer)
     detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The hashtag's stream time of the last message applied (NULL from older workers).
+    as_of: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(Text)

@@ -21,7 +21,6 @@ variance of each window sum, or the negative binomial while the values look like
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +77,18 @@ class SpikeDetector:
 
     def state(self) -> dict[str, Any]:
         """JSON-serializable, bounded in size (a seasonal profile, not the history)."""
-        return asdict(self._state)
+        # What `asdict` gives, built by hand: the stream saves it on every closed bucket, and
+        # asdict's recursive deep copy cost more than observing the bucket.
+        state = self._state
+        saved = dict(vars(state))
+        saved["profile"] = {
+            name: value[:] if isinstance(value, list) else value
+            for name, value in vars(state.profile).items()
+        }
+        saved["spread"] = state.spread[:]
+        saved["share_spread"] = state.share_spread[:]
+        saved["recent"] = [row[:] for row in state.recent]
+        return saved
 
     def observe(self, bucket: BucketCounts) -> Verdict:
         """One closed bucket, in time order; gaps (missing buckets) count as empty buckets,

@@ -2,7 +2,10 @@
 use, the networks they come from and their ids (for the moderation queue), bounded in size.
 
 Kept as plain JSON-able data because it lives in a faust table (``spike-evidence``): every
-negative post adds to it, so adding must stay cheap and the whole must stay small.
+negative post adds to it, so adding must stay cheap and the whole must stay small. Adding a
+post therefore does not tokenize it: the evidence keeps the texts of the last
+:data:`TEXTS_KEPT` negative posts, and the top terms are counted from them only when an alert
+message is built (a few times per burst, instead of once per negative post).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from contract import MAX_ALERT_POST_IDS, AlertPost
 
 TOP_POSTS = 5
 TOP_TERMS = 10
-# Distinct terms kept; past twice this many the rarest are dropped (the top ones survive).
-TERM_CAP = 200
+# Negative texts kept for the top terms (the latest ones): a burst's words repeat, so a sample
+# of this size ranks them as the whole would.
+TEXTS_KEPT = 100
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]{2,}")
@@ -69,25 +73,26 @@ class EvidencePost:
 @dataclass
 class Evidence:
     top: list[EvidencePost] = field(default_factory=list)
-    terms: dict[str, int] = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
     networks: dict[str, int] = field(default_factory=dict)
     post_ids: list[str] = field(default_factory=list)
 
-    def add(self, post: EvidencePost, *, hashtag: str) -> None:
+    def add(self, post: EvidencePost) -> None:
         """Count one negative post."""
-        self._add_top([post])
-        for term in terms_of(post.text, hashtag=hashtag):
-            self.terms[term] = self.terms.get(term, 0) + 1
-        self._prune_terms()
+        top = self.top
+        if len(top) < TOP_POSTS or post.rank() > top[-1].rank():
+            self._add_top([post])
+        self.texts.append(post.text)
+        if len(self.texts) > 2 * TEXTS_KEPT:
+            del self.texts[:-TEXTS_KEPT]
         self.networks[post.network] = self.networks.get(post.network, 0) + 1
         if len(self.post_ids) < MAX_ALERT_POST_IDS and post.post_id not in self.post_ids:
             self.post_ids.append(post.post_id)
 
     def merge(self, other: Evidence) -> None:
         self._add_top(other.top)
-        for term, count in other.terms.items():
-            self.terms[term] = self.terms.get(term, 0) + count
-        self._prune_terms()
+        self.texts.extend(other.texts)
+        del self.texts[:-TEXTS_KEPT]
         for network, count in other.networks.items():
             self.networks[network] = self.networks.get(network, 0) + count
         known = set(self.post_ids)
@@ -98,8 +103,13 @@ class Evidence:
                 self.post_ids.append(post_id)
                 known.add(post_id)
 
-    def top_terms(self) -> list[str]:
-        ranked = sorted(self.terms.items(), key=lambda item: (-item[1], item[0]))
+    def top_terms(self, *, hashtag: str) -> list[str]:
+        """The most frequent terms of the kept texts (ties by the term)."""
+        counts: dict[str, int] = {}
+        for text in self.texts[-TEXTS_KEPT:]:
+            for term in terms_of(text, hashtag=hashtag):
+                counts[term] = counts.get(term, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [term for term, _ in ranked[:TOP_TERMS]]
 
     def _add_top(self, posts: list[EvidencePost]) -> None:
@@ -108,24 +118,21 @@ class Evidence:
             kept.setdefault(post.post_id, post)
         self.top = sorted(kept.values(), key=EvidencePost.rank, reverse=True)[:TOP_POSTS]
 
-    def _prune_terms(self) -> None:
-        if len(self.terms) > 2 * TERM_CAP:
-            ranked = sorted(self.terms.items(), key=lambda item: (-item[1], item[0]))
-            self.terms = dict(ranked[:TERM_CAP])
-
     def to_json(self) -> dict[str, Any]:
         return {
             "top": [vars(p) for p in self.top],
-            "terms": self.terms,
+            "texts": self.texts[-TEXTS_KEPT:],
             "networks": self.networks,
             "post_ids": self.post_ids,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Evidence:
+        # States written before the texts were kept hold counted "terms": they are dropped
+        # (a burst in progress across that upgrade shows the terms of its later posts).
         return cls(
             top=[EvidencePost(**p) for p in data.get("top", [])],
-            terms=dict(data.get("terms", {})),
+            texts=list(data.get("texts", [])),
             networks=dict(data.get("networks", {})),
             post_ids=list(data.get("post_ids", [])),
         )

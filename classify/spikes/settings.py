@@ -42,8 +42,8 @@ class SpikeSettings(KafkaSettings, DatabaseSettings):
     spikes_lateness_s: float = Field(
         default=30.0,
         ge=0,
-        description="A bucket closes once a post this much past its end arrives; later posts "
-        "older than the open bucket count into it.",
+        description="A bucket closes once a post this much past its end arrives; a post older "
+        "than the open bucket then is late: not counted, only tallied (and logged).",
     )
     spikes_evidence_buckets: int = Field(
         default=3,

@@ -3,28 +3,44 @@ alert messages of a burst (:mod:`classify.spikes.worker` moves the bytes and the
 
 Stream time is the largest ``created_at`` seen for the hashtag. The open bucket closes (and is
 ``observe``d) once stream time passes its end by the lateness allowance; a post inside that
-allowance but past the open bucket's end is counted in the next bucket, and a post older than
-the open bucket (later than the allowance) counts into the open bucket: a late post still
-weighs, in the bucket it reached us in. After each negative post the open bucket is
-``peek``ed so that a burst fires before its bucket closes.
+allowance but past the open bucket's end is counted in the next bucket.
+
+Late posts. A post older than the open bucket belongs to a bucket the detector has already
+observed. Counting it into the open bucket (as this stream once did) is wrong when many come
+at once: a backlog whose partitions are read at different paces, or a replay after a restart,
+piles hours of posts into one bucket, which is a spike by construction. Counting it into its own
+bucket is impossible (the detector's state moved on, and is causal by design). So such a post
+is not counted: it only adds to the hashtag's ``late`` tally (in its state, and logged by the
+worker), nor kept as evidence. Records are sorted by ``created_at``, so the disorder left is
+between records (partitions read at different paces: :mod:`.worker`); the allowance
+(``UGC_SPIKES_LATENESS_S``) absorbs small skews. A dropped late post weighs less than a phantom
+spike: at worst a burst's stragglers are not counted, and a backlog read out of order lowers
+the baseline a little (its late half is missing) instead of piling into one bucket.
+
+Posts come in records (many posts of one hashtag, in time order: :meth:`HashtagStream.on_posts`).
+The buckets that a record closes are ``observe``d as it goes; the open bucket is ``peek``ed
+once at the end of the record when negative posts reached it, so that a burst fires before its
+bucket closes (one peek per record, not per post: the cost of a peek is the detector's tails).
 
 Messages of one burst: ``fired`` once; ``updated`` at most once per bucket, when the negative
 count grew by a quarter since the last message or the peak score rose by 0.05; ``resolved``
 when the detector says the burst ended. While a hashtag is snoozed the detector still learns
 and a burst is still tracked, but nothing is sent, except the ``resolved`` of an incident that
 was announced before the snooze (it must not stay open forever). When the snooze ends while
-the burst is still on, ``fired`` is sent then, with the evidence gathered so far.
+the burst is still on, ``fired`` is sent then, with the evidence gathered so far. Every message
+carries ``as_of``, the hashtag's stream time when it was made.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from classify.spikes.detector import SpikeDetector
 from classify.spikes.evidence import Evidence, EvidencePost
-from classify.spikes.model import Verdict, post_weight
+from classify.spikes.model import Verdict
 from classify.spikes.stream_state import Burst, Counts, HashtagState, PostSeen, Step, moment
 from contract import Alert, AlertKind, utcnow
 
@@ -32,6 +48,8 @@ GROWTH = 1.25
 PEAK_STEP = 0.05
 # A gap longer than this many buckets is left to the detector to fill in one observe.
 MAX_STEPPED_BUCKETS = 48
+# Where a post went (see HashtagStream._count).
+_CLOSED, _LATE, _OPEN_NEGATIVE = object(), object(), object()
 
 
 @dataclass(frozen=True)
@@ -63,28 +81,63 @@ class HashtagStream:
         self.step = Step()
 
     def on_post(self, seen: PostSeen, *, wall: float) -> Step:
-        state, size = self.state, self.config.bucket_s
-        if state.open is None:
-            state.open = Counts(_floor(seen.created_at, size))
-        state.stream_time = max(state.stream_time, seen.created_at)
+        """One post (a record of one)."""
+        return self.on_posts((seen,), wall=wall)
+
+    def on_posts(self, posts: Sequence[PostSeen], *, wall: float) -> Step:
+        """A record's posts, in ``created_at`` order (the order matters only for late posts)."""
+        state = self.state
+        peek = False
+        for seen in posts:
+            landed = self._count(seen)
+            if landed is _CLOSED:
+                peek = False  # the closed bucket was observed, its negatives with it
+                landed = self._count_after_close(seen)
+            peek |= landed is _OPEN_NEGATIVE
         state.last_wall = wall
-        self._close_due(state.stream_time)
+        state.posts += len(posts)
+        if peek and state.open is not None:
+            verdict = self._score(state.open, peek=True)
+            if verdict is not None:
+                self._judge(verdict, peeked=True)
+        return self.step
+
+    def _count(self, seen: PostSeen) -> object:
+        """Count one post in its bucket; tells where it went (or that buckets must close)."""
+        state, size = self.state, self.config.bucket_s
+        created = seen.created_at
+        if state.open is None:
+            state.open = Counts(_floor(created, size))
+        if created > state.stream_time:
+            state.stream_time = created
+            if created >= state.open.start + size + self.config.lateness_s:
+                return _CLOSED
+        return self._add(seen)
+
+    def _count_after_close(self, seen: PostSeen) -> object:
+        self._close_due(self.state.stream_time)
+        return self._add(seen)
+
+    def _add(self, seen: PostSeen) -> object:
+        state, size = self.state, self.config.bucket_s
         open_ = state.open
         assert open_ is not None
+        if seen.created_at < open_.start:
+            state.late += 1
+            self.step.late += 1
+            return _LATE
         target = open_
         if seen.created_at >= open_.start + size:
             state.next = state.next or Counts(open_.start + size)
             target = state.next
         target.total += 1
-        if seen.negative:
-            target.negative += 1
-            target.engagement += post_weight(seen.post.engagement, seen.post.followers)
+        if not seen.negative:
+            return None
+        target.negative += 1
+        target.engagement += seen.weight
+        if seen.post is not None:
             self._add_evidence(target.start, seen.post)
-            if target is open_:
-                verdict = self._score(open_, peek=True)
-                if verdict is not None:
-                    self._judge(verdict, peeked=True)
-        return self.step
+        return _OPEN_NEGATIVE if target is open_ else None
 
     def on_tick(self, *, wall: float) -> Step:
         """Advance a quiet hashtag's stream time by the wall-clock time since its last post
@@ -144,7 +197,7 @@ class HashtagStream:
         target = (
             state.burst.evidence if state.burst else state.evidence.setdefault(start, Evidence())
         )
-        target.add(post, hashtag=state.hashtag)
+        target.add(post)
         self.step.evidence_changed = True
 
     def _judge(self, verdict: Verdict, *, peeked: bool) -> None:
@@ -242,11 +295,12 @@ class HashtagStream:
                 peak_score=min(1.0, max(0.0, burst.peak_score)),
                 reasons=burst.reasons,
                 top_posts=[p.to_alert_post() for p in burst.evidence.top],
-                top_terms=burst.evidence.top_terms(),
+                top_terms=burst.evidence.top_terms(hashtag=self.state.hashtag),
                 networks=dict(burst.evidence.networks),
                 post_ids=list(burst.evidence.post_ids),
                 sequence=burst.sequence,
                 detected_at=self.now,
+                as_of=moment(self.state.stream_time),
             )
         )
 

@@ -60,6 +60,8 @@ class HashtagState:
     last_wall: float = 0.0
     evidence: dict[float, Evidence] = field(default_factory=dict)  # per bucket, before a burst
     burst: Burst | None = None
+    posts: int = 0  # posts applied, late ones included
+    late: int = 0  # posts older than the open bucket, not counted (see :mod:`.stream`)
 
     def buckets_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,8 @@ class HashtagState:
             "recent": [vars(c) for c in self.recent],
             "stream_time": self.stream_time,
             "last_wall": self.last_wall,
+            "posts": self.posts,
+            "late": self.late,
         }
 
     def evidence_json(self) -> dict[str, Any]:
@@ -90,6 +94,8 @@ class HashtagState:
             state.recent = [Counts(**c) for c in buckets.get("recent", [])]
             state.stream_time = float(buckets.get("stream_time", 0.0))
             state.last_wall = float(buckets.get("last_wall", 0.0))
+            state.posts = int(buckets.get("posts", 0))
+            state.late = int(buckets.get("late", 0))
         if evidence:
             state.evidence = {
                 float(start): Evidence.from_json(ev) for start, ev in evidence.get("buckets", [])
@@ -101,23 +107,26 @@ class HashtagState:
         return state
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostSeen:
-    """What the stream needs of one scored post, for one of its hashtags."""
+    """What the stream needs of one scored post, for one of its hashtags: its time, whether it
+    is negative, its engagement weight (:func:`.model.post_weight`) and, for a negative post,
+    what the evidence keeps of it."""
 
-    hashtag: str
     created_at: float
     negative: bool
-    post: EvidencePost
+    weight: float = 1.0
+    post: EvidencePost | None = None
 
 
 @dataclass
 class Step:
-    """The outcome of one post or tick: messages to send, and which tables changed."""
+    """The outcome of one record (posts) or tick: messages to send, and which tables changed."""
 
     alerts: list[Alert] = field(default_factory=list)
     detector_changed: bool = False
     evidence_changed: bool = False
+    late: int = 0  # posts of this step too old to count
 
 
 def moment(epoch: float) -> datetime:

@@ -34,6 +34,11 @@ class IncidentRead(BaseModel):
     networks: dict[str, int] = Field(description="Negative posts per network.")
     sequence: int = Field(description="The sequence of the last alert message applied.")
     detected_at: AwareDatetime
+    as_of: AwareDatetime | None = Field(
+        default=None,
+        description="The hashtag's stream time (its newest post's date) when the last alert "
+        "message was made; null for messages of older detectors.",
+    )
     first_seen: AwareDatetime
     last_seen: AwareDatetime
     acknowledged_by: str | None
@@ -64,6 +69,7 @@ class IncidentRead(BaseModel):
             networks=incident.networks,
             sequence=incident.last_sequence,
             detected_at=incident.detected_at,
+            as_of=incident.as_of,
             first_seen=incident.first_seen,
             last_seen=incident.last_seen,
             acknowledged_by=incident.acknowledged_by,

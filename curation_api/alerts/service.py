@@ -99,6 +99,7 @@ def _copy_numbers(incident: Incident, alert: Alert) -> None:
     incident.networks = dict(alert.networks)
     incident.last_sequence = alert.sequence
     incident.detected_at = alert.detected_at
+    incident.as_of = alert.as_of
     incident.last_seen = alert.detected_at
 
 

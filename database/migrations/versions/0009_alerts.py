@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("networks", sa.JSON(), nullable=False),
         sa.Column("last_sequence", sa.Integer(), nullable=False),
         sa.Column("detected_at", _utc(), nullable=False),
+        sa.Column("as_of", _utc(), nullable=True),
         sa.Column("first_seen", _utc(), nullable=False),
         sa.Column("last_seen", _utc(), nullable=False),
         sa.Column("acknowledged_by", sa.Text(), nullable=True),

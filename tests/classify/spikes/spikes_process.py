@@ -3,6 +3,7 @@ scored posts, read what it wrote, stop it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -153,10 +154,15 @@ def alerts_of(reader: TopicReader, hashtag: str) -> list[Alert]:
 
 
 def wait_processed(reader: TopicReader, hashtag: str, count: int, spikes: SpikesProcess) -> None:
-    """Until the stream wrote the buckets of ``hashtag`` ``count`` times (once per post)."""
+    """Until the stream's buckets of ``hashtag`` say that ``count`` posts were applied."""
+    applied = 0
 
     def done() -> bool:
+        nonlocal applied
         spikes.assert_running()
-        return sum(1 for key, _ in reader.read() if key == hashtag.encode()) >= count
+        for key, value in reader.read():
+            if key == hashtag.encode() and value:
+                applied = max(applied, int(json.loads(value).get("posts", 0)))
+        return applied >= count
 
     wait_until(done, timeout=90, message=f"{count} posts of #{hashtag} processed")

@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass
 
 from classify.spikes.evidence import EvidencePost
+from classify.spikes.model import post_weight
 from classify.spikes.stream_state import PostSeen
 
 BUCKET_S = 300
@@ -51,12 +52,12 @@ def burst(start: float, posts: int, *, minutes: float = 10) -> list[SyntheticPos
     ]
 
 
-def seen(post: SyntheticPost, *, hashtag: str = "trailpeak") -> PostSeen:
+def seen(post: SyntheticPost) -> PostSeen:
     number = next(_ids)
     return PostSeen(
-        hashtag=hashtag,
         created_at=post.at,
         negative=post.negative,
+        weight=post_weight(post.engagement, post.followers),
         post=EvidencePost(
             post_id=f"mastodon:{number}",
             text=post.text,

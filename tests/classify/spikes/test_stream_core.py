@@ -149,3 +149,42 @@ def test_a_tick_before_the_quiet_period_changes_nothing() -> None:
     HashtagStream(STREAM, runner.state, runner.detector).on_tick(wall=30.0)
 
     assert runner.state.buckets_json() == before
+
+
+def test_a_backlog_whose_halves_arrive_hours_apart_makes_no_alert() -> None:
+    # A day of posts from two partitions, the second read after the first (as a broker may
+    # serve a backlog): its posts are hours behind the hashtag's stream time.
+    day = background(T0, 288)
+    first, second = day[0::2], day[1::2]
+    runner = Runner()
+
+    sent = runner.feed([*first, *second])
+
+    assert sent == []
+    assert runner.state.late >= len(second) - 2
+    assert runner.state.posts == len(day)
+
+
+def test_a_record_of_many_posts_alerts_as_the_posts_one_by_one() -> None:
+    posts = [
+        *background(T0, 36),
+        *burst(T0 + 36 * BUCKET_S, 60, minutes=12),
+        *background(T0 + 40 * BUCKET_S, 12),
+    ]
+    one_by_one, in_records = Runner(), Runner()
+    one_by_one.feed(posts)
+
+    for index in range(0, len(posts), 8):
+        stream = HashtagStream(STREAM, in_records.state, in_records.detector)
+        records = [seen(post) for post in posts[index : index + 8]]
+        in_records.alerts += stream.on_posts(records, wall=0.0).alerts
+
+    assert kinds(in_records.alerts)[0] is AlertKind.FIRED
+    assert kinds(in_records.alerts)[-1] is AlertKind.RESOLVED
+    assert kinds(in_records.alerts).count(AlertKind.FIRED) == 1
+    fired_alone, fired_in_records = one_by_one.alerts[0], in_records.alerts[0]
+    assert fired_alone.as_of is not None
+    assert fired_in_records.as_of is not None
+    delay = fired_in_records.as_of - fired_alone.as_of
+    assert delay.total_seconds() <= BUCKET_S
+    assert in_records.detector.state() == one_by_one.detector.state()

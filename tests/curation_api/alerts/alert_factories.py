@@ -24,6 +24,7 @@ def alert(
     negative_count: int = 20,
     post_ids: tuple[str, ...] = ("mastodon:1", "mastodon:2"),
     detected_at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> Alert:
     return Alert(
         kind=kind,
@@ -54,6 +55,7 @@ def alert(
         post_ids=list(post_ids),
         sequence=sequence,
         detected_at=detected_at or start + timedelta(minutes=5 * sequence),
+        as_of=as_of,
     )
 
 

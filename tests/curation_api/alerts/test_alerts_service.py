@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from contract import Alert, AlertKind
 from curation_api.alerts import service
 from curation_api.kit import Moderator
-from database.models import Incident, IncidentPost, IncidentStatus, ResolveReason
+from database.models import Incident, IncidentPost, IncidentStatus, ResolveReason, WebhookEvent
 from tests.curation_api.alerts.alert_factories import T0, alert, events_of, subscribe
 
 BASE = "https://ugc.example"
@@ -140,3 +140,14 @@ def test_the_webhook_data_is_the_incident_with_its_queue_link(session: Session) 
     )
     assert read.sequence == 1
     assert read.top_posts[0].post_id == "mastodon:1"
+
+
+def test_the_stream_time_of_the_message_reaches_the_webhook(session: Session) -> None:
+    subscribe(session)
+    stream_time = T0 + timedelta(minutes=7)
+
+    apply(session, alert(sequence=1, as_of=stream_time))
+
+    assert incident(session).as_of == stream_time
+    payload = session.scalars(select(WebhookEvent)).one().payload
+    assert payload["data"]["as_of"] == stream_time.isoformat().replace("+00:00", "Z")

@@ -16,8 +16,8 @@ from typing import cast
 
 import faust
 
+from classify.faust_app import stream_app
 from classify.spikes.settings import SpikeSettings
-from classify.spikes.worker import broker_url
 from contract import SCORED_TOPIC, PoisonMessage, ScoredPost, decode
 
 APP_ID = "bench-consume"
@@ -25,19 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: SpikeSettings) -> faust.App:
-    app = faust.App(
+    app = stream_app(
         APP_ID,
-        broker=broker_url(settings),
-        key_serializer="raw",
-        value_serializer="raw",
-        producer_acks=-1,
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.spikes_session_timeout_s,
-        broker_heartbeat_interval=settings.spikes_heartbeat_interval_s,
-        topic_partitions=settings.topic_partitions,
-        topic_disable_leader=True,
-        web_enabled=False,
-        store="memory://",
+        settings,
+        session_timeout_s=settings.spikes_session_timeout_s,
+        heartbeat_interval_s=settings.spikes_heartbeat_interval_s,
     )
     scored = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 import click
 import faust
 
+from classify.faust_app import stream_app
 from classify.pipeline import (
     InboundMessage,
     ScorerLike,
@@ -34,25 +35,13 @@ log = logging.getLogger(__name__)
 APP_ID = "ugc-classify"
 
 
-def broker_url(settings: ClassifySettings) -> str:
-    return ";".join(f"kafka://{server}" for server in settings.bootstrap_list)
-
-
 def create_app(settings: ClassifySettings, scorer: ScorerLike) -> faust.App:
     """Build the faust app with its scoring agent; the scorer is loaded once, by the caller."""
-    app = faust.App(
+    app = stream_app(
         APP_ID,
-        broker=broker_url(settings),
-        key_serializer="raw",
-        value_serializer="raw",
-        producer_acks=-1,
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.session_timeout_s,
-        broker_heartbeat_interval=settings.heartbeat_interval_s,
-        topic_partitions=settings.topic_partitions,
-        topic_disable_leader=True,
-        web_enabled=False,
-        store="memory://",
+        settings,
+        session_timeout_s=settings.session_timeout_s,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
     )
     raw_topic = app.topic(RAW_TOPIC, key_type=bytes, value_type=bytes)
     scored_topic = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)

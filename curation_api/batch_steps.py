@@ -3,8 +3,9 @@ dead-letter the poison, commit the offsets (last), and retry a step on a transie
 the partitions paused. How failures are told apart lives here too: transient ones are retried,
 poison is dead-lettered, and too much poison stops the consumer.
 
-The sink (``sink/consumer.py``) and the rights-events consumer (``rights/events.py``) differ only
-in what they decode and store; they inherit these steps from :class:`BatchSteps`.
+The sink (``sink/consumer.py``), the rights-events consumer (``rights/events.py``) and the
+alerts sink (``alerts/sink.py``) differ only in what they decode and store; they inherit these
+steps and their wiring (:class:`GroupConsumer`) from :class:`BatchSteps`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -19,9 +21,10 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
 
 from contract import DLQ_TOPIC
-from contract.dead_letters import dead_letter_for
+from contract.dead_letters import DeadLetterBudget, dead_letter_for
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +61,100 @@ class StopRequested(Exception):
     """A stop was requested while a step of the batch in hand was being retried."""
 
 
+@dataclass(frozen=True)
+class GroupConsumer:
+    """How one consumer reads its topic: its group, its batches, its group timeouts and its
+    dead-letter cap, from the consumer's own settings."""
+
+    topic: str
+    group_id: str
+    client_id: str
+    batch_size: int
+    poll_timeout_ms: int
+    session_timeout_ms: int
+    heartbeat_interval_ms: int
+    dlq_max_ratio: float
+    dlq_window: int
+
+    def consumer(self, bootstrap: list[str]) -> KafkaConsumer:
+        """Offsets committed by hand, after the batch is stored; a new group starts at the
+        beginning (the stores are idempotent)."""
+        return KafkaConsumer(
+            self.topic,
+            bootstrap_servers=bootstrap,
+            group_id=self.group_id,
+            client_id=self.client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.batch_size,
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=self.heartbeat_interval_ms,
+        )
+
+    def dead_letter_producer(self, bootstrap: list[str]) -> KafkaProducer:
+        return KafkaProducer(
+            bootstrap_servers=bootstrap, client_id=f"{self.client_id}-dlq", acks="all"
+        )
+
+    def budget(self) -> DeadLetterBudget:
+        return DeadLetterBudget(
+            self.dlq_max_ratio,
+            window=self.dlq_window,
+            min_sample=min(DEAD_LETTER_MIN_SAMPLE, self.dlq_window),
+        )
+
+
 class BatchSteps:
     """Dead-lettering, committing and retrying for a consumer with ``consumer``, ``producer``
     and ``stop_event``; ``stage`` names it in its dead letters."""
 
     stage: ClassVar[str]
-    consumer: KafkaConsumer
-    producer: KafkaProducer
-    stop_event: threading.Event
+
+    def __init__(
+        self,
+        *,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        sessions: sessionmaker[Session],
+        stop_event: threading.Event,
+        budget: DeadLetterBudget,
+        poll_timeout_ms: int,
+        batch_size: int,
+    ) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.sessions = sessions
+        self.stop_event = stop_event
+        self.budget = budget
+        self.poll_timeout_ms = poll_timeout_ms
+        self.batch_size = batch_size
+
+    @classmethod
+    def wired(
+        cls,
+        group: GroupConsumer,
+        bootstrap: list[str],
+        sessions: sessionmaker[Session],
+        stop_event: threading.Event,
+        **extra: Any,
+    ) -> Any:
+        """The consumer reading ``group``'s topic on the broker at ``bootstrap``; ``extra``
+        goes to the subclass's own arguments. Close it with :meth:`close`."""
+        return cls(
+            consumer=group.consumer(bootstrap),
+            producer=group.dead_letter_producer(bootstrap),
+            sessions=sessions,
+            stop_event=stop_event,
+            budget=group.budget(),
+            poll_timeout_ms=group.poll_timeout_ms,
+            batch_size=group.batch_size,
+            **extra,
+        )
+
+    def close(self) -> None:
+        """Leave the group without committing what was not handled, and flush the producer."""
+        self.consumer.close(autocommit=False)
+        self.producer.close()
 
     def _dead_letter(self, poison: list[Poison]) -> None:
         messages = [

@@ -42,6 +42,7 @@ from typing import Any, cast
 import click
 import faust
 
+from classify.faust_app import stream_app
 from classify.spikes.evidence import EvidencePost
 from classify.spikes.hashtag_settings import HashtagSettings, default_config
 from classify.spikes.model import post_weight
@@ -73,10 +74,6 @@ TICK = b'{"tick":true}'
 MAX_HASHTAG_LENGTH = 255  # what the incidents and post tables hold
 # The evidence fields of a negative post in a record, in order (the fields of EvidencePost).
 _EVIDENCE_FIELDS = ("post_id", "text", "permalink", "network", "engagement", "followers")
-
-
-def broker_url(settings: SpikeSettings) -> str:
-    return ";".join(f"kafka://{server}" for server in settings.bootstrap_list)
 
 
 def post_summary(post: ScoredPost, *, now: float) -> list[Any]:
@@ -251,19 +248,11 @@ class SpikeAgents:
 
 def create_app(settings: SpikeSettings) -> faust.App:
     """The faust app with its two agents and the quiet-period timer."""
-    app = faust.App(
+    app = stream_app(
         APP_ID,
-        broker=broker_url(settings),
-        key_serializer="raw",
-        value_serializer="raw",
-        producer_acks=-1,
-        consumer_auto_offset_reset="earliest",
-        broker_session_timeout=settings.spikes_session_timeout_s,
-        broker_heartbeat_interval=settings.spikes_heartbeat_interval_s,
-        topic_partitions=settings.topic_partitions,
-        topic_disable_leader=True,
-        web_enabled=False,
-        store="memory://",
+        settings,
+        session_timeout_s=settings.spikes_session_timeout_s,
+        heartbeat_interval_s=settings.spikes_heartbeat_interval_s,
     )
     scored_topic = app.topic(SCORED_TOPIC, key_type=bytes, value_type=bytes)
     agents = SpikeAgents(app, settings)

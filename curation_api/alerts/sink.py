@@ -12,18 +12,16 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from contract import ALERTS_TOPIC, Alert, PoisonMessage, decode, utcnow
-from contract.dead_letters import DeadLetterBudget
 from curation_api.alerts.service import apply_alert
 from curation_api.alerts.settings import AlertsSinkSettings
 from curation_api.batch_steps import (
-    DEAD_LETTER_MIN_SAMPLE,
     BatchSteps,
+    GroupConsumer,
     Poison,
     Record,
     StopRequested,
@@ -53,25 +51,9 @@ class AlertsSink(BatchSteps):
     stage = "alerts"
 
     def __init__(
-        self,
-        *,
-        consumer: KafkaConsumer,
-        producer: KafkaProducer,
-        sessions: sessionmaker[Session],
-        stop_event: threading.Event,
-        budget: DeadLetterBudget,
-        poll_timeout_ms: int,
-        batch_size: int,
-        base_url: str,
-        clock: Callable[[], datetime] = utcnow,
+        self, *, base_url: str, clock: Callable[[], datetime] = utcnow, **common: Any
     ) -> None:
-        self.consumer = consumer
-        self.producer = producer
-        self.sessions = sessions
-        self.stop_event = stop_event
-        self.budget = budget
-        self.poll_timeout_ms = poll_timeout_ms
-        self.batch_size = batch_size
+        super().__init__(**common)
         self.base_url = base_url
         self.clock = clock
 
@@ -132,39 +114,28 @@ def run_alerts_sink(settings: AlertsSinkSettings, stop_event: threading.Event) -
     poison, and any error that is neither transient nor a message's fault.
     """
     engine = create_db_engine(settings.database_url)
-    consumer = KafkaConsumer(
-        ALERTS_TOPIC,
-        bootstrap_servers=settings.bootstrap_list,
+    group = GroupConsumer(
+        topic=ALERTS_TOPIC,
         group_id=settings.alerts_group_id,
         client_id="ugc-alerts-sink",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=settings.alerts_batch_size,
+        batch_size=settings.alerts_batch_size,
+        poll_timeout_ms=settings.alerts_poll_timeout_ms,
         session_timeout_ms=settings.alerts_session_timeout_ms,
         heartbeat_interval_ms=settings.alerts_heartbeat_interval_ms,
+        dlq_max_ratio=settings.alerts_dlq_max_ratio,
+        dlq_window=settings.alerts_dlq_window,
     )
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list, client_id="ugc-alerts-dlq", acks="all"
-    )
-    sink = AlertsSink(
-        consumer=consumer,
-        producer=producer,
-        sessions=create_session_factory(engine),
-        stop_event=stop_event,
-        budget=DeadLetterBudget(
-            settings.alerts_dlq_max_ratio,
-            window=settings.alerts_dlq_window,
-            min_sample=min(DEAD_LETTER_MIN_SAMPLE, settings.alerts_dlq_window),
-        ),
-        poll_timeout_ms=settings.alerts_poll_timeout_ms,
-        batch_size=settings.alerts_batch_size,
+    sink: AlertsSink = AlertsSink.wired(
+        group,
+        settings.bootstrap_list,
+        create_session_factory(engine),
+        stop_event,
         base_url=settings.public_base_url,
     )
     log.info("alerts sink on %s as group %s", ALERTS_TOPIC, settings.alerts_group_id)
     try:
         sink.run()
     finally:
-        consumer.close(autocommit=False)
-        producer.close()
+        sink.close()
         engine.dispose()
         log.info("alerts sink stopped")

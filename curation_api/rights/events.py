@@ -12,16 +12,13 @@ database does not know, or refused by the database) goes to the dead-letter topi
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from contract import PoisonMessage, RightsEvent, decode, utcnow
-from contract.dead_letters import DeadLetterBudget
 from curation_api.batch_steps import BatchSteps, Poison, Record, StopRequested
 from curation_api.rights.network_events import UnusableEvent, apply_event, missing_fields
 
@@ -54,25 +51,9 @@ class RightsEventsConsumer(BatchSteps):
     stage = "rights"
 
     def __init__(
-        self,
-        *,
-        consumer: KafkaConsumer,
-        producer: KafkaProducer,
-        sessions: sessionmaker[Session],
-        stop_event: threading.Event,
-        budget: DeadLetterBudget,
-        poll_timeout_ms: int,
-        batch_size: int,
-        base_url: str,
-        clock: Callable[[], datetime] = utcnow,
+        self, *, base_url: str, clock: Callable[[], datetime] = utcnow, **common: Any
     ) -> None:
-        self.consumer = consumer
-        self.producer = producer
-        self.sessions = sessions
-        self.stop_event = stop_event
-        self.budget = budget
-        self.poll_timeout_ms = poll_timeout_ms
-        self.batch_size = batch_size
+        super().__init__(**common)
         self.base_url = base_url
         self.clock = clock
 

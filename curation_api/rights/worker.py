@@ -13,12 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract import RIGHTS_EVENTS_TOPIC, utcnow
-from contract.dead_letters import DeadLetterBudget
-from curation_api.batch_steps import DEAD_LETTER_MIN_SAMPLE, is_transient
+from curation_api.batch_steps import GroupConsumer, is_transient
 from curation_api.rights import timers
 from curation_api.rights.events import RightsEventsConsumer
 from curation_api.rights.relay import OutboxRelay, producer_factory
@@ -76,37 +74,27 @@ def run_rights_worker(settings: RightsWorkerSettings, stop_event: threading.Even
     """
     engine = create_db_engine(settings.database_url)
     sessions = create_session_factory(engine)
-    consumer = KafkaConsumer(
-        RIGHTS_EVENTS_TOPIC,
-        bootstrap_servers=settings.bootstrap_list,
-        group_id=settings.rights_group_id,
-        client_id="ugc-rights",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_records=settings.rights_batch_size,
-        session_timeout_ms=settings.rights_session_timeout_ms,
-        heartbeat_interval_ms=settings.rights_heartbeat_interval_ms,
-    )
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list, client_id="ugc-rights-dlq", acks="all"
-    )
     relay = OutboxRelay(
         sessions,
         producer_factory(settings.bootstrap_list),
         batch_size=settings.rights_outbox_batch_size,
     )
-    events = RightsEventsConsumer(
-        consumer=consumer,
-        producer=producer,
-        sessions=sessions,
-        stop_event=stop_event,
-        budget=DeadLetterBudget(
-            settings.rights_dlq_max_ratio,
-            window=settings.rights_dlq_window,
-            min_sample=min(DEAD_LETTER_MIN_SAMPLE, settings.rights_dlq_window),
-        ),
-        poll_timeout_ms=settings.rights_poll_timeout_ms,
+    group = GroupConsumer(
+        topic=RIGHTS_EVENTS_TOPIC,
+        group_id=settings.rights_group_id,
+        client_id="ugc-rights",
         batch_size=settings.rights_batch_size,
+        poll_timeout_ms=settings.rights_poll_timeout_ms,
+        session_timeout_ms=settings.rights_session_timeout_ms,
+        heartbeat_interval_ms=settings.rights_heartbeat_interval_ms,
+        dlq_max_ratio=settings.rights_dlq_max_ratio,
+        dlq_window=settings.rights_dlq_window,
+    )
+    events: RightsEventsConsumer = RightsEventsConsumer.wired(
+        group,
+        settings.bootstrap_list,
+        sessions,
+        stop_event,
         base_url=settings.rights_public_base_url,
     )
     schedule = [
@@ -123,8 +111,7 @@ def run_rights_worker(settings: RightsWorkerSettings, stop_event: threading.Even
             for step in schedule:
                 step.run_if_due()
     finally:
-        consumer.close(autocommit=False)
-        producer.close()
+        events.close()
         relay.close()
         engine.dispose()
         log.info("rights worker stopped")

@@ -14,15 +14,12 @@ import threading
 from collections.abc import Sequence
 from typing import TypeVar
 
-from kafka import KafkaConsumer, KafkaProducer
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from contract import SCORED_TOPIC, PoisonMessage, ScoredPost, decode
-from contract.dead_letters import DeadLetterBudget
 from curation_api.batch_steps import (
-    DEAD_LETTER_MIN_SAMPLE,
     BatchSteps,
+    GroupConsumer,
     Poison,
     Record,
     StopRequested,
@@ -59,25 +56,6 @@ class ScoredPostSink(BatchSteps):
     """One consumer's loop; :func:`run_sink` builds it from settings."""
 
     stage = "sink"
-
-    def __init__(
-        self,
-        *,
-        consumer: KafkaConsumer,
-        producer: KafkaProducer,
-        sessions: sessionmaker[Session],
-        stop_event: threading.Event,
-        budget: DeadLetterBudget,
-        poll_timeout_ms: int,
-        batch_size: int,
-    ) -> None:
-        self.consumer = consumer
-        self.producer = producer
-        self.sessions = sessions
-        self.stop_event = stop_event
-        self.budget = budget
-        self.poll_timeout_ms = poll_timeout_ms
-        self.batch_size = batch_size
 
     def run(self) -> None:
         """Handle batches until the stop event is set; the batch in hand is finished first."""
@@ -138,39 +116,24 @@ def run_sink(settings: ApiSettings, stop_event: threading.Event) -> None:
     transient nor a message's fault.
     """
     engine = create_db_engine(settings.database_url)
-    consumer = KafkaConsumer(
-        SCORED_TOPIC,
-        bootstrap_servers=settings.bootstrap_list,
+    group = GroupConsumer(
+        topic=SCORED_TOPIC,
         group_id=settings.sink_group_id,
         client_id="ugc-sink",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        value_deserializer=None,
-        max_poll_records=settings.sink_batch_size,
+        batch_size=settings.sink_batch_size,
+        poll_timeout_ms=settings.sink_poll_timeout_ms,
         session_timeout_ms=settings.sink_session_timeout_ms,
         heartbeat_interval_ms=settings.sink_heartbeat_interval_ms,
+        dlq_max_ratio=settings.sink_dlq_max_ratio,
+        dlq_window=settings.sink_dlq_window,
     )
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_list, client_id="ugc-sink-dlq", acks="all"
-    )
-    sink = ScoredPostSink(
-        consumer=consumer,
-        producer=producer,
-        sessions=create_session_factory(engine),
-        stop_event=stop_event,
-        budget=DeadLetterBudget(
-            settings.sink_dlq_max_ratio,
-            window=settings.sink_dlq_window,
-            min_sample=min(DEAD_LETTER_MIN_SAMPLE, settings.sink_dlq_window),
-        ),
-        poll_timeout_ms=settings.sink_poll_timeout_ms,
-        batch_size=settings.sink_batch_size,
+    sink: ScoredPostSink = ScoredPostSink.wired(
+        group, settings.bootstrap_list, create_session_factory(engine), stop_event
     )
     log.info("sink consuming %s as group %s", SCORED_TOPIC, settings.sink_group_id)
     try:
         sink.run()
     finally:
-        consumer.close(autocommit=False)
-        producer.close()
+        sink.close()
         engine.dispose()
         log.info("sink stopped")

@@ -5,7 +5,8 @@ poison is dead-lettered, and too much poison stops the consumer.
 
 The sink (``sink/consumer.py``), the rights-events consumer (``rights/events.py``) and the
 alerts sink (``alerts/sink.py``) differ only in what they decode and store; they inherit these
-steps and their wiring (:class:`GroupConsumer`) from :class:`BatchSteps`.
+steps and their wiring (:class:`GroupConsumer`) from :class:`BatchSteps`, and the last two
+their whole batch chain from :class:`AppliedBatches`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -23,7 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
-from contract import DLQ_TOPIC
+from contract import DLQ_TOPIC, utcnow
 from contract.dead_letters import DeadLetterBudget, dead_letter_for
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 Record = Any  # kafka-python's ConsumerRecord (untyped)
 Poison = tuple[Record, str]
+#: A decoded record beside the message it holds.
+Applied = tuple[Record, Any]
 
 FIRST_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 30.0
@@ -229,3 +233,64 @@ class BatchSteps:
         for partition, records in self.consumer.poll(timeout_ms=0).items():
             self.consumer.seek(partition, records[0].offset)
             self.consumer.pause(partition)
+
+
+class AppliedBatches(BatchSteps):
+    """A consumer whose batches go decode → apply (one transaction; if the database refuses
+    it, record by record to find the refused ones) → dead-letter → commit. Subclasses give
+    :meth:`decode` and :meth:`write`, and name their records in ``noun`` and ``plural``."""
+
+    noun: ClassVar[str]
+    plural: ClassVar[str]
+
+    def __init__(
+        self, *, base_url: str, clock: Callable[[], datetime] = utcnow, **common: Any
+    ) -> None:
+        super().__init__(**common)
+        self.base_url = base_url
+        self.clock = clock
+
+    def decode(self, records: Sequence[Record]) -> tuple[list[Applied], list[Poison]]:
+        """The records that can be applied, and the poison with its reasons."""
+        raise NotImplementedError
+
+    def write(self, decoded: list[Applied]) -> list[Poison]:
+        """Apply records in one transaction; those it could not use, with why."""
+        raise NotImplementedError
+
+    def poll_once(self) -> int:
+        """Poll once and handle what came; returns how many records."""
+        polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+        records = [record for batch in polled.values() for record in batch]
+        if records:
+            self.handle(records)
+        return len(records)
+
+    def handle(self, records: Sequence[Record]) -> bool:
+        """Apply, dead-letter and commit one batch; False when a stop interrupted it (its
+        offsets are then left uncommitted and the batch is redelivered)."""
+        decoded, poison = self.decode(records)
+        try:
+            poison += self._retry(f"apply {self.plural}", lambda: self._apply(decoded))
+            self.budget.record(total=len(records), poisoned=len(poison))
+            if poison:
+                self._retry("dead-letter", lambda: self._dead_letter(poison))
+            self._retry("commit offsets", lambda: self._commit(records))
+        except StopRequested:
+            return False
+        return True
+
+    def _apply(self, decoded: list[Applied]) -> list[Poison]:
+        try:
+            return self.write(decoded)
+        except (DataError, IntegrityError) as exc:
+            if len(decoded) == 1:
+                return [(decoded[0][0], f"database refused the {self.noun}: {exc.orig or exc}")]
+            log.warning("the database refused a batch of %s; isolating them", self.plural)
+        refused: list[Poison] = []
+        for one in decoded:
+            try:
+                refused += self.write([one])
+            except (DataError, IntegrityError) as exc:
+                refused.append((one[0], f"database refused the {self.noun}: {exc.orig or exc}"))
+        return refused

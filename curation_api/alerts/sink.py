@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy.exc import DataError, IntegrityError
-
-from contract import ALERTS_TOPIC, Alert, PoisonMessage, decode, utcnow
+from contract import ALERTS_TOPIC, Alert, PoisonMessage, decode
 from curation_api.alerts.service import apply_alert
 from curation_api.alerts.settings import AlertsSinkSettings
 from curation_api.batch_steps import (
-    BatchSteps,
+    AppliedBatches,
     GroupConsumer,
     Poison,
     Record,
-    StopRequested,
 )
 from database.engine import create_db_engine, create_session_factory
 
@@ -45,66 +40,27 @@ def decode_alerts(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison
     return good, poison
 
 
-class AlertsSink(BatchSteps):
+class AlertsSink(AppliedBatches):
     """Applies polled batches of alerts; :meth:`poll_once` is one step of the loop."""
 
     stage = "alerts"
-
-    def __init__(
-        self, *, base_url: str, clock: Callable[[], datetime] = utcnow, **common: Any
-    ) -> None:
-        super().__init__(**common)
-        self.base_url = base_url
-        self.clock = clock
+    noun = "alert"
+    plural = "alerts"
 
     def run(self) -> None:
         while not self.stop_event.is_set():
             self.poll_once()
 
-    def poll_once(self) -> int:
-        polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
-        records = [record for batch in polled.values() for record in batch]
-        if records:
-            self.handle(records)
-        return len(records)
+    def decode(self, records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
+        return decode_alerts(records)
 
-    def handle(self, records: Sequence[Record]) -> bool:
-        """Apply, dead-letter and commit one batch; False when a stop interrupted it."""
-        decoded, poison = decode_alerts(records)
-        try:
-            poison += self._retry("apply alerts", lambda: self._apply(decoded))
-            self.budget.record(total=len(records), poisoned=len(poison))
-            if poison:
-                self._retry("dead-letter", lambda: self._dead_letter(poison))
-            self._retry("commit offsets", lambda: self._commit(records))
-        except StopRequested:
-            return False
-        return True
-
-    def _apply(self, decoded: list[Decoded]) -> list[Poison]:
-        """The batch in one transaction; if the database refuses it, message by message to
-        find the refused ones."""
-        try:
-            self._write(decoded)
-            return []
-        except (DataError, IntegrityError) as exc:
-            if len(decoded) == 1:
-                return [(decoded[0][0], f"database refused the alert: {exc.orig or exc}")]
-            log.warning("the database refused a batch of alerts; isolating them")
-        refused: list[Poison] = []
-        for one in decoded:
-            try:
-                self._write([one])
-            except (DataError, IntegrityError) as exc:
-                refused.append((one[0], f"database refused the alert: {exc.orig or exc}"))
-        return refused
-
-    def _write(self, decoded: list[Decoded]) -> None:
+    def write(self, decoded: list[Decoded]) -> list[Poison]:
         now = self.clock()
         with self.sessions.begin() as session:
             for _, alert in decoded:
                 outcome = apply_alert(session, alert, now=now, base_url=self.base_url)
                 log.info("alert %s %s #%d: %s", alert.kind, alert.alert_id, alert.sequence, outcome)
+        return []
 
 
 def run_alerts_sink(settings: AlertsSinkSettings, stop_event: threading.Event) -> None:

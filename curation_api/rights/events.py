@@ -12,14 +12,10 @@ database does not know, or refused by the database) goes to the dead-letter topi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy.exc import DataError, IntegrityError
-
-from contract import PoisonMessage, RightsEvent, decode, utcnow
-from curation_api.batch_steps import BatchSteps, Poison, Record, StopRequested
+from contract import PoisonMessage, RightsEvent, decode
+from curation_api.batch_steps import AppliedBatches, Poison, Record
 from curation_api.rights.network_events import UnusableEvent, apply_event, missing_fields
 
 log = logging.getLogger(__name__)
@@ -45,58 +41,17 @@ def decode_events(records: Sequence[Record]) -> tuple[list[Decoded], list[Poison
     return good, poison
 
 
-class RightsEventsConsumer(BatchSteps):
+class RightsEventsConsumer(AppliedBatches):
     """Applies polled batches of rights events; :meth:`poll_once` is one step of the worker."""
 
     stage = "rights"
+    noun = "event"
+    plural = "rights events"
 
-    def __init__(
-        self, *, base_url: str, clock: Callable[[], datetime] = utcnow, **common: Any
-    ) -> None:
-        super().__init__(**common)
-        self.base_url = base_url
-        self.clock = clock
+    def decode(self, records: Sequence[Record]) -> tuple[list[Decoded], list[Poison]]:
+        return decode_events(records)
 
-    def poll_once(self) -> int:
-        """Poll once and handle what came; returns how many records."""
-        polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
-        records = [record for batch in polled.values() for record in batch]
-        if records:
-            self.handle(records)
-        return len(records)
-
-    def handle(self, records: Sequence[Record]) -> bool:
-        """Apply, dead-letter and commit one batch; False when a stop interrupted it (its
-        offsets are then left uncommitted and the batch is redelivered)."""
-        decoded, poison = decode_events(records)
-        try:
-            poison += self._retry("apply rights events", lambda: self._apply(decoded))
-            self.budget.record(total=len(records), poisoned=len(poison))
-            if poison:
-                self._retry("dead-letter", lambda: self._dead_letter(poison))
-            self._retry("commit offsets", lambda: self._commit(records))
-        except StopRequested:
-            return False
-        return True
-
-    def _apply(self, decoded: list[Decoded]) -> list[Poison]:
-        """Apply the batch in one transaction; if the database refuses it, event by event to
-        find the refused ones."""
-        try:
-            return self._write(decoded)
-        except (DataError, IntegrityError) as exc:
-            if len(decoded) == 1:
-                return [(decoded[0][0], f"database refused the event: {exc.orig or exc}")]
-            log.warning("the database refused a batch of rights events; isolating them")
-        refused: list[Poison] = []
-        for one in decoded:
-            try:
-                refused += self._write([one])
-            except (DataError, IntegrityError) as exc:
-                refused.append((one[0], f"database refused the event: {exc.orig or exc}"))
-        return refused
-
-    def _write(self, decoded: list[Decoded]) -> list[Poison]:
+    def write(self, decoded: list[Decoded]) -> list[Poison]:
         unusable: list[Poison] = []
         now = self.clock()
         with self.sessions.begin() as session:

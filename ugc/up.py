@@ -25,10 +25,10 @@ import httpx
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
 from ingest.jobs.request import credentials_option, options_option
-from ugc.broker import EmbeddedBroker
+from ugc.broker import EmbeddedBroker, free_port
 from ugc.console import Console
 from ugc.processes import Child
-from ugc.up_alerts import IncidentWatch, free_port, register_receiver
+from ugc.up_alerts import IncidentWatch, register_receiver
 from ugc.up_brands import create_brands
 from ugc.up_children import UpOptions, child_commands, child_env, stop_rank
 from ugc.up_listen import ensure_listening_job, listening_job
@@ -284,12 +284,11 @@ class Supervisor:
     def _supervise(self, api_url: str, started: float) -> int:
         headers = {"X-API-Key": self.options.api_key}
         with httpx.Client(base_url=api_url, headers=headers, timeout=5) as api:
-            return self._watch(api, api_url, started)
+            return self._watch(api, started)
 
-    def _watch(self, api: httpx.Client, api_url: str, started: float) -> int:
+    def _watch(self, api: httpx.Client, started: float) -> int:
         last_report = ""
         first_scored = False
-        headers = {"X-API-Key": self.options.api_key}
         incidents = IncidentWatch()
         while not self.stop_requested.wait(1.0):
             for line in incidents.news(api):
@@ -308,7 +307,7 @@ class Supervisor:
                 else:
                     self.console.say("up", f"{child.name} exited with {code}; restarting it")
                     child.restart()
-            report = self._stats(api_url, headers)
+            report = self._stats(api)
             if report and report != last_report:
                 if not first_scored:
                     first_scored = True
@@ -321,9 +320,9 @@ class Supervisor:
         return 0
 
     @staticmethod
-    def _stats(api_url: str, headers: dict[str, str]) -> str:
+    def _stats(api: httpx.Client) -> str:
         try:
-            stats = httpx.get(f"{api_url}/v1/stats", headers=headers, timeout=5).json()
+            stats = api.get("/v1/stats").json()
         except (httpx.HTTPError, ValueError):
             return ""
         by_status = stats.get("by_status") or {}

@@ -9,7 +9,6 @@ port is new each time), replacing the one a previous run made.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -18,12 +17,6 @@ import httpx
 #: How ``ugc up`` recognises the endpoint it made on an earlier run.
 DEMO_ENDPOINT = "ugc up: the local receiver (ugc webhooks listen)"
 DEMO_EVENTS = ["alert.fired", "alert.updated", "alert.resolved", "rights.granted"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def register_receiver(client: httpx.Client, port: int, say: Callable[[str], None]) -> str | None:

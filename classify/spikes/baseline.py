@@ -87,7 +87,8 @@ class Profile:
         if self.multiplicative:
             if level <= 1e-9:
                 return
-            day_target = min(MAX_RATIO, observed / (level * self.week(weekday)))
+            week = self.weekly[weekday] if self.weekly_ready() else 1.0
+            day_target = min(MAX_RATIO, observed / (level * week))
             self.daily[hour] = max(
                 MIN_FACTOR, self.daily[hour] + g_day * (day_target - self.daily[hour])
             )
@@ -110,8 +111,11 @@ def _rescale(values: list[float], size: int) -> None:
     # Mean 1 keeps the level meaning "posts per average bucket".
     mean = math.fsum(values) / size
     if mean > 1e-9:
-        for i in range(size):
-            values[i] = max(values[i] / mean, MIN_FACTOR)
+        ratios = [value / mean for value in values]
+        # The floor is rarely needed: checked once for all cells (this runs on every bucket).
+        if min(ratios) < MIN_FACTOR:
+            ratios = [ratio if ratio >= MIN_FACTOR else MIN_FACTOR for ratio in ratios]
+        values[:] = ratios
 
 
 def _center(values: list[float]) -> None:

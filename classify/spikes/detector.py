@@ -37,6 +37,7 @@ from classify.spikes.scoring import (
     WINDOWS,
     WindowScore,
     baseline_share,
+    quiet_counts,
     score_counts,
     score_values,
 )
@@ -105,8 +106,9 @@ class SpikeDetector:
                     missing = 0
                 for step in range(missing):
                     moment = state.last_start + (step + 1) * self._config.bucket_s
-                    self._step(BucketCounts(start=datetime.fromtimestamp(moment, UTC)), learn=True)
-        return self._step(bucket, learn=not self._peeking)
+                    filler = BucketCounts(start=datetime.fromtimestamp(moment, UTC))
+                    self._step(filler, _epoch(filler.start), learn=True)
+        return self._step(bucket, start, learn=not self._peeking)
 
     def peek(self, partial: BucketCounts) -> Verdict:
         """Score the still-open bucket with what it holds so far, without changing the state:
@@ -160,9 +162,9 @@ class SpikeDetector:
         """A peek of the open bucket `start` fired: its `observe` continues the burst."""
         self._state.fired_early = _epoch(start)
 
-    def _step(self, bucket: BucketCounts, *, learn: bool) -> Verdict:
+    def _step(self, bucket: BucketCounts, start: float, *, learn: bool) -> Verdict:
+        """One bucket; ``start`` is its start in epoch seconds."""
         state = self._state
-        start = _epoch(bucket.start)
         if not state.mode:
             state.mode = "value" if bucket.value is not None else "counts"
             state.profile = Profile(multiplicative=state.mode == "counts")
@@ -205,6 +207,9 @@ class SpikeDetector:
     def _score(self, recent: list[list[float]], state: DetectorState) -> WindowScore:
         config = self._config
         if state.mode == "counts":
+            quiet = None if state.firing else quiet_counts(recent, config.min_volume)
+            if quiet is not None:
+                return quiet
             share = baseline_share(state.level_negative, state.level_total, state.seen)
             weight = (
                 state.level_engagement / state.level_negative

@@ -1,7 +1,7 @@
 """What an alert shows a person about a burst: its most-engaged negative posts, the words they
 use, the networks they come from and their ids (for the moderation queue), bounded in size.
 
-Kept as plain JSON-able data because it lives in a faust table (``spike-evidence``): every
+Kept as plain JSON-able data because it lives in a faust table (``spike-state``): every
 negative post adds to it, so adding must stay cheap and the whole must stay small. Adding a
 post therefore does not tokenize it: the evidence keeps the texts of the last
 :data:`TEXTS_KEPT` negative posts, and the top terms are counted from them only when an alert

@@ -82,28 +82,40 @@ def learn_bucket(
 
 
 def _learn_spread(recent: list[list[float]], state: DetectorState, rate: float) -> None:
-    counts = state.mode == "counts"
-    share = baseline_share(state.level_negative, state.level_total, state.seen)
+    if state.mode == "counts":
+        _learn_count_spread(recent, state, rate)
+        return
     for index, width in enumerate(WINDOWS):
-        rows = recent[-width:]
-        if counts:
-            observed = sum(r[0] for r in rows)
-            expected = sum(r[3] for r in rows)
-            contribution = min(30.0, (observed - expected) ** 2 / max(expected, 0.5))
-            # The share varies less than the volume (a busy hour brings both kinds of
-            # posts), so its own dispersion, not the volume's, widens the share test.
-            total = sum(r[1] for r in rows)
-            if total > 0:
-                spread_share = (observed - share * total) ** 2 / (total * share * (1 - share))
-                state.share_spread[index] += rate * (
-                    min(30.0, spread_share) - state.share_spread[index]
-                )
-        else:
-            deviation = sum(r[0] - r[1] for r in rows)
-            contribution = deviation**2
-            if state.spread[index] > 0:
-                contribution = min(contribution, 16.0 * state.spread[index])
+        deviation = sum(r[0] - r[1] for r in recent[-width:])
+        contribution = deviation**2
+        if state.spread[index] > 0:
+            contribution = min(contribution, 16.0 * state.spread[index])
         state.spread[index] += rate * (contribution - state.spread[index])
+
+
+def _learn_count_spread(recent: list[list[float]], state: DetectorState, rate: float) -> None:
+    # Written out (loops and conditionals for sum, min and max, with their results to the
+    # bit): this runs on every bucket of every hashtag.
+    share = baseline_share(state.level_negative, state.level_total, state.seen)
+    kept = 1 - share
+    spread, share_spread = state.spread, state.share_spread
+    for index, width in enumerate(WINDOWS):
+        observed = expected = total = 0.0
+        for r in recent[-width:]:  # oldest first, as sum() adds them
+            observed += r[0]
+            expected += r[3]
+            total += r[1]
+        contribution = (observed - expected) ** 2 / (expected if expected >= 0.5 else 0.5)
+        if contribution >= 30.0:
+            contribution = 30.0
+        # The share varies less than the volume (a busy hour brings both kinds of posts), so
+        # its own dispersion, not the volume's, widens the share test.
+        if total > 0:
+            spread_share = (observed - share * total) ** 2 / (total * share * kept)
+            if spread_share >= 30.0:
+                spread_share = 30.0
+            share_spread[index] += rate * (spread_share - share_spread[index])
+        spread[index] += rate * (contribution - spread[index])
 
 
 def _clip_count(observed: float, expected: float, dispersion: float) -> float:

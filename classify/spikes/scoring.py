@@ -46,6 +46,27 @@ def baseline_share(level_negative: float, level_total: float, seen: int) -> floa
     return (negatives + PRIOR_SHARE * PRIOR_POSTS) / (posts + PRIOR_POSTS)
 
 
+def quiet_counts(recent: list[list[float]], min_volume: int) -> WindowScore | None:
+    """The score of a bucket whose windows all hold fewer than ``min_volume`` negative posts
+    (most buckets): what :func:`score_counts` gives it without a burst on, found without
+    scoring the windows; None when it must score them."""
+    negative = 0.0
+    for row in recent[-WINDOWS[-1] :]:
+        negative += row[0]
+    if negative >= min_volume:
+        return None
+    last = recent[-1]
+    return WindowScore(
+        nlp=0.0,
+        nlp_short=0.0,
+        observed=0.0 + last[0],
+        expected=max(0.0 + last[3], MIN_EXPECTED),
+        observed_total=0.0 + last[1],
+        reasons=(),
+        volume_ok=last[0] >= min_volume,
+    )
+
+
 def score_counts(
     recent: list[list[float]],
     spread: list[float],
@@ -60,7 +81,9 @@ def score_counts(
     `need_short` asks for the short windows' evidence even below the minimum volume.
     """
     tries = math.log10(3 * len(WINDOWS))
-    found: list[WindowScore] = []
+    # Per window: (nlp, nlp_short, observed, expected, observed_total, reasons, volume_ok),
+    # tuples rather than WindowScores: this runs on every bucket.
+    found: list[_Found] = []
     for index, (width, negative, total, engagement, expected_sum) in enumerate(
         _window_sums(recent)
     ):
@@ -71,17 +94,7 @@ def score_counts(
             # Nothing above the baseline, or too few posts to alert (the common cases): the
             # evidence would be 0 or unused, so the tails are skipped. While a burst is on,
             # the short windows are still scored to tell when it is over.
-            found.append(
-                WindowScore(
-                    nlp=0.0,
-                    nlp_short=0.0,
-                    observed=negative,
-                    expected=expected,
-                    observed_total=total,
-                    reasons=(),
-                    volume_ok=negative >= min_volume,
-                )
-            )
+            found.append((0.0, 0.0, negative, expected, total, (), negative >= min_volume))
             continue
         signals = {
             VOLUME: nlp(negbin_sf(round(negative), expected, dispersion)),
@@ -103,17 +116,20 @@ def score_counts(
         corrected = max(0.0, top - tries)
         volume_ok = negative >= min_volume
         found.append(
-            WindowScore(
-                nlp=corrected if volume_ok else 0.0,
-                nlp_short=corrected if width <= 3 else 0.0,
-                observed=negative,
-                expected=expected,
-                observed_total=total,
-                reasons=tuple(name for name, value in signals.items() if value >= top - 1.0),
-                volume_ok=volume_ok,
+            (
+                corrected if volume_ok else 0.0,
+                corrected if width <= 3 else 0.0,
+                negative,
+                expected,
+                total,
+                tuple(name for name, value in signals.items() if value >= top - 1.0),
+                volume_ok,
             )
         )
     return _best(found)
+
+
+_Found = tuple[float, float, float, float, float, tuple[str, ...], bool]
 
 
 def _window_sums(recent: list[list[float]]) -> list[tuple[int, float, float, float, float]]:
@@ -133,20 +149,21 @@ def _window_sums(recent: list[list[float]]) -> list[tuple[int, float, float, flo
     return sums
 
 
-def _best(found: list[WindowScore]) -> WindowScore:
+def _best(found: list[_Found]) -> WindowScore:
     """The window with the strongest alertable evidence (ties: the shortest)."""
-    best = max(found, key=lambda window: window.nlp)
-    if best.nlp <= 0.0:
-        best = found[0]
-    short = max(window.nlp_short for window in found)
+    best = found[0]
+    for window in found[1:]:
+        if window[0] > best[0]:
+            best = window
+    nlp_best, _, observed, expected, total, reasons, volume_ok = best
     return WindowScore(
-        nlp=best.nlp,
-        nlp_short=short,
-        observed=best.observed,
-        expected=best.expected,
-        observed_total=best.observed_total,
-        reasons=best.reasons if best.nlp > 0 else (),
-        volume_ok=best.volume_ok,
+        nlp=nlp_best,
+        nlp_short=max(window[1] for window in found),
+        observed=observed,
+        expected=expected,
+        observed_total=total,
+        reasons=reasons if nlp_best > 0 else (),
+        volume_ok=volume_ok,
     )
 
 
@@ -159,7 +176,7 @@ def score_values(
 ) -> WindowScore:
     """Score value windows: Gaussian on the residual sum, or negative binomial for counts."""
     tries = math.log10(len(WINDOWS) * (2 if two_sided else 1))
-    found: list[WindowScore] = []
+    found: list[_Found] = []
     for index, width in enumerate(WINDOWS):
         rows = recent[-width:]
         observed = sum(row[0] for row in rows)
@@ -181,14 +198,14 @@ def score_values(
         top = max(up, down) if two_sided else up
         corrected = max(0.0, top - tries)
         found.append(
-            WindowScore(
-                nlp=corrected if volume_ok else 0.0,
-                nlp_short=corrected if width <= 3 else 0.0,
-                observed=observed,
-                expected=expected,
-                observed_total=observed,
-                reasons=("value",),
-                volume_ok=volume_ok,
+            (
+                corrected if volume_ok else 0.0,
+                corrected if width <= 3 else 0.0,
+                observed,
+                expected,
+                observed,
+                ("value",),
+                volume_ok,
             )
         )
     return _best(found)

@@ -75,10 +75,25 @@ class SpikeSettings(KafkaSettings, DatabaseSettings):
         "only for time-compressed demos and tests).",
     )
     spikes_batch_size: int = Field(
-        default=256, ge=1, description="Scored posts the stream takes together to repartition."
+        default=1000,
+        ge=1,
+        description="Scored posts the stream takes together to sum per hashtag and bucket "
+        "(one repartitioned record per partition per batch).",
     )
     spikes_batch_window_s: float = Field(
-        default=0.2, gt=0, description="Longest the stream waits to fill a batch."
+        default=1.0, gt=0, description="Longest the stream waits to fill a batch of posts."
+    )
+    spikes_detect_batch_size: int = Field(
+        default=100,
+        ge=1,
+        description="Repartitioned records the detector applies together (each hashtag's "
+        "state is written once per batch).",
+    )
+    spikes_detect_window_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest the detector waits to fill a batch of records: alerts may wait "
+        "this long, plus the posts' batch window.",
     )
     spikes_session_timeout_s: float = Field(
         default=60.0, gt=0, description="Consumer-group session timeout of the spike stream."

@@ -17,10 +17,13 @@ between records (partitions read at different paces: :mod:`.worker`); the allowa
 spike: at worst a burst's stragglers are not counted, and a backlog read out of order lowers
 the baseline a little (its late half is missing) instead of piling into one bucket.
 
-Posts come in records (many posts of one hashtag, in time order: :meth:`HashtagStream.on_posts`).
-The buckets that a record closes are ``observe``d as it goes; the open bucket is ``peek``ed
-once at the end of the record when negative posts reached it, so that a burst fires before its
-bucket closes (one peek per record, not per post: the cost of a peek is the detector's tails).
+Posts come in records: a hashtag's posts of one batch summed per bucket, in bucket order
+(:class:`.BucketRow`, :meth:`HashtagStream.on_rows`; :meth:`HashtagStream.on_posts` makes them
+from posts). Applying a row is applying its posts one by one: it moves stream time to its first
+post, is counted, then moves stream time to its last post. The buckets that a record closes are
+``observe``d as it goes; the open bucket is ``peek``ed once at the end of the record when
+negative posts reached it, so that a burst fires before its bucket closes (one peek per record,
+not per post: the cost of a peek is the detector's tails).
 
 Messages of one burst: ``fired`` once; ``updated`` at most once per bucket, when the negative
 count grew by a quarter since the last message or the peak score rose by 0.05; ``resolved``
@@ -41,15 +44,23 @@ from datetime import datetime
 from classify.spikes.detector import SpikeDetector
 from classify.spikes.evidence import Evidence, EvidencePost
 from classify.spikes.model import Verdict
-from classify.spikes.stream_state import Burst, Counts, HashtagState, PostSeen, Step, moment
+from classify.spikes.stream_state import (
+    BucketRow,
+    Burst,
+    Counts,
+    HashtagState,
+    PostSeen,
+    Step,
+    bucket_rows,
+    floor_to,
+    moment,
+)
 from contract import Alert, AlertKind, utcnow
 
 GROWTH = 1.25
 PEAK_STEP = 0.05
 # A gap longer than this many buckets is left to the detector to fill in one observe.
 MAX_STEPPED_BUCKETS = 48
-# Where a post went (see HashtagStream._count).
-_CLOSED, _LATE, _OPEN_NEGATIVE = object(), object(), object()
 
 
 @dataclass(frozen=True)
@@ -86,58 +97,65 @@ class HashtagStream:
 
     def on_posts(self, posts: Sequence[PostSeen], *, wall: float) -> Step:
         """A record's posts, in ``created_at`` order (the order matters only for late posts)."""
+        return self.on_rows(bucket_rows(posts, self.config.bucket_s), wall=wall)
+
+    def on_rows(self, rows: Sequence[BucketRow], *, wall: float) -> Step:
+        """A record's posts as bucket rows, in bucket order: each row moves stream time to its
+        first post (closing the buckets that passed), is counted, then moves stream time to
+        its last post, which is what its posts one by one would do."""
         state = self.state
-        peek = False
-        for seen in posts:
-            landed = self._count(seen)
-            if landed is _CLOSED:
-                peek = False  # the closed bucket was observed, its negatives with it
-                landed = self._count_after_close(seen)
-            peek |= landed is _OPEN_NEGATIVE
+        got_negatives: list[Counts] = []
+        for row in rows:
+            if state.open is None:
+                state.open = Counts(row.start)
+            self._advance(row.first)
+            target = self._add(row)
+            if target is not None and row.negative:
+                got_negatives.append(target)
+            self._advance(row.last)
+            state.posts += row.total
         state.last_wall = wall
-        state.posts += len(posts)
-        if peek and state.open is not None:
-            verdict = self._score(state.open, peek=True)
+        # The open bucket is peeked once, if negative posts reached it (a closed bucket was
+        # observed with its negatives already).
+        open_ = state.open
+        if open_ is not None and any(counts is open_ for counts in got_negatives):
+            verdict = self._score(open_, peek=True)
             if verdict is not None:
                 self._judge(verdict, peeked=True)
         return self.step
 
-    def _count(self, seen: PostSeen) -> object:
-        """Count one post in its bucket; tells where it went (or that buckets must close)."""
-        state, size = self.state, self.config.bucket_s
-        created = seen.created_at
-        if state.open is None:
-            state.open = Counts(_floor(created, size))
-        if created > state.stream_time:
-            state.stream_time = created
-            if created >= state.open.start + size + self.config.lateness_s:
-                return _CLOSED
-        return self._add(seen)
+    def _advance(self, moment: float) -> None:
+        state = self.state
+        if moment <= state.stream_time:
+            return
+        state.stream_time = moment
+        open_ = state.open
+        if (
+            open_ is not None
+            and moment >= open_.start + self.config.bucket_s + self.config.lateness_s
+        ):
+            self._close_due(moment)
 
-    def _count_after_close(self, seen: PostSeen) -> object:
-        self._close_due(self.state.stream_time)
-        return self._add(seen)
-
-    def _add(self, seen: PostSeen) -> object:
+    def _add(self, row: BucketRow) -> Counts | None:
+        """Count a row in the open bucket or the next one; None if it is late."""
         state, size = self.state, self.config.bucket_s
         open_ = state.open
         assert open_ is not None
-        if seen.created_at < open_.start:
-            state.late += 1
-            self.step.late += 1
-            return _LATE
+        if row.start < open_.start:
+            state.late += row.total
+            self.step.late += row.total
+            return None
         target = open_
-        if seen.created_at >= open_.start + size:
+        if row.start >= open_.start + size:
             state.next = state.next or Counts(open_.start + size)
             target = state.next
-        target.total += 1
-        if not seen.negative:
-            return None
-        target.negative += 1
-        target.engagement += seen.weight
-        if seen.post is not None:
-            self._add_evidence(target.start, seen.post)
-        return _OPEN_NEGATIVE if target is open_ else None
+        target.total += row.total
+        if row.negative:
+            target.negative += row.negative
+            target.engagement += row.engagement
+            for post in row.evidence:
+                self._add_evidence(target.start, post)
+        return target
 
     def on_tick(self, *, wall: float) -> Step:
         """Advance a quiet hashtag's stream time by the wall-clock time since its last post
@@ -168,7 +186,7 @@ class HashtagStream:
             stepped += 1
             following = closed.start + size
             if state.next is None and stepped >= MAX_STEPPED_BUCKETS:
-                following = max(following, _floor(upto, size))
+                following = max(following, floor_to(upto, size))
             state.open, state.next = state.next or Counts(following), None
             self._forget_old_evidence()
 
@@ -187,10 +205,11 @@ class HashtagStream:
         if state.burst is not None or state.open is None:
             return
         oldest = state.open.start - self.config.evidence_buckets * self.config.bucket_s
-        state.recent = [c for c in state.recent if c.start >= oldest]
-        before = len(state.evidence)
-        state.evidence = {s: ev for s, ev in state.evidence.items() if s >= oldest}
-        self.step.evidence_changed |= len(state.evidence) != before
+        if state.recent and state.recent[0].start < oldest:
+            state.recent = [c for c in state.recent if c.start >= oldest]
+        if any(start < oldest for start in state.evidence):
+            state.evidence = {s: ev for s, ev in state.evidence.items() if s >= oldest}
+            self.step.evidence_changed = True
 
     def _add_evidence(self, start: float, post: EvidencePost) -> None:
         state = self.state
@@ -313,7 +332,3 @@ def _expected_per_bucket(detector: SpikeDetector, verdict: Verdict) -> float:
     if recent and len(recent[-1]) >= 4:
         return max(0.0, float(recent[-1][3]))
     return max(0.0, verdict.expected_negative)
-
-
-def _floor(moment: float, size: int) -> float:
-    return float(math.floor(moment / size) * size)

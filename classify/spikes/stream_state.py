@@ -1,9 +1,12 @@
-"""The state of one hashtag's spike stream as its faust tables hold it: the open buckets and
-stream time (``spike-buckets``), and the evidence of the last buckets or of the burst in
-progress (``spike-evidence``), with their JSON forms. The rules are in :mod:`.stream`."""
+"""The state of one hashtag's spike stream as its faust table holds it (:mod:`.tables`): the
+open buckets and stream time, and the evidence of the last buckets or of the burst in
+progress, with their JSON forms; and the bucket rows records carry. The rules are in
+:mod:`.stream`."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -117,6 +120,55 @@ class PostSeen:
     negative: bool
     weight: float = 1.0
     post: EvidencePost | None = None
+
+
+@dataclass(slots=True)
+class BucketRow:
+    """The posts of one record that fall in one bucket, summed: what the stream counts of them
+    (their number, the negative ones and the engagement weights of those), the first and last
+    ``created_at`` (when the bucket's posts move stream time) and the negative posts' evidence.
+    A record's rows come in bucket order; applying them is applying their posts in time order."""
+
+    start: float
+    total: int = 0
+    negative: int = 0
+    engagement: float = 0.0
+    first: float = 0.0
+    last: float = 0.0
+    evidence: list[EvidencePost] = field(default_factory=list)
+
+    def add(self, seen: PostSeen) -> None:
+        self.count(seen.created_at, seen.weight if seen.negative else None, seen.post)
+
+    def count(self, created_at: float, weight: float | None, post: EvidencePost | None) -> None:
+        """One post; ``weight`` (its engagement weight) only for a negative one."""
+        if self.total == 0 or created_at < self.first:
+            self.first = created_at
+        if created_at > self.last:
+            self.last = created_at
+        self.total += 1
+        if weight is not None:
+            self.negative += 1
+            self.engagement += weight
+            if post is not None:
+                self.evidence.append(post)
+
+
+def bucket_rows(posts: Iterable[PostSeen], bucket_s: int) -> list[BucketRow]:
+    """Posts (in ``created_at`` order within a bucket, for the evidence) as bucket rows."""
+    rows: dict[float, BucketRow] = {}
+    for seen in posts:
+        start = floor_to(seen.created_at, bucket_s)
+        row = rows.get(start)
+        if row is None:
+            row = rows[start] = BucketRow(start)
+        row.add(seen)
+    return [rows[start] for start in sorted(rows)]
+
+
+def floor_to(moment: float, size: int) -> float:
+    """The start of the bucket of ``size`` seconds that holds ``moment``."""
+    return float(math.floor(moment / size) * size)
 
 
 @dataclass

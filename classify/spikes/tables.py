@@ -1,12 +1,20 @@
-"""The three faust tables of the spike stream, keyed by hashtag (bytes), values JSON bytes:
-``spike-buckets`` (open buckets, stream time; written on every record), ``spike-evidence`` (the
-burst's evidence; on records with negative posts) and ``spike-detectors`` (the detector's
-state; on records that closed a bucket). Each is backed by a changelog topic
-``ugc-spikes-<table>-changelog``, from which a restarted worker recovers them."""
+"""The faust table of the spike stream, ``spike-state``: one entry per hashtag (key: its name as
+bytes), backed by the changelog topic ``ugc-spikes-spike-state-changelog`` from which a
+restarted worker recovers it. The value is JSON::
+
+    {"rev": 41, "buckets": {...}, "evidence": {...}, "detector": {...}}
+
+``buckets`` (open buckets, stream time) and ``evidence`` are :class:`.HashtagState`'s JSON
+forms, ``detector`` the detector's state. The stream writes an entry once per batch of
+records that touched the hashtag (:mod:`.worker`); the parts that batch did not change are
+not serialized again (their bytes are kept). One entry, not a table per part: a changelog
+message costs more than the bytes of the parts it repeats.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import faust
 
@@ -15,70 +23,108 @@ from classify.spikes.model import DetectorConfig
 from classify.spikes.settings import SpikeSettings
 from classify.spikes.stream_state import HashtagState, Step
 
-BUCKETS_TABLE = "spike-buckets"
-EVIDENCE_TABLE = "spike-evidence"
-DETECTORS_TABLE = "spike-detectors"
+STATE_TABLE = "spike-state"
+
+
+@dataclass
+class _Cached:
+    raw: bytes  # what the table held after our last write
+    rev: int
+    state: HashtagState
+    detector: SpikeDetector
+    evidence: bytes  # the serialized parts, kept for the writes that do not change them
+    detector_json: bytes
 
 
 class SpikeTables:
-    """The three tables of the stream, with the state of the hashtags in hand cached in memory.
+    """The stream's table, with the state of the hashtags in hand cached in memory.
 
-    Every write of a hashtag's buckets bumps its ``rev``; the cache is used only while the table
-    holds the very bytes it wrote (compared, not parsed), so a partition that moved to another
-    worker and back is read again from the table.
+    Every write of a hashtag bumps its ``rev``; the cache is used only while the table holds
+    the very bytes it wrote (compared, not parsed), so a partition that moved to another worker
+    and back is read again from the table.
     """
 
     def __init__(self, app: faust.App, settings: SpikeSettings) -> None:
-        tables = {
-            name: app.Table(
-                name,
-                default=None,
-                key_type=bytes,
-                value_type=bytes,
-                partitions=settings.topic_partitions,
-            )
-            for name in (BUCKETS_TABLE, EVIDENCE_TABLE, DETECTORS_TABLE)
-        }
-        self.buckets = tables[BUCKETS_TABLE]
-        self.evidence = tables[EVIDENCE_TABLE]
-        self.detectors = tables[DETECTORS_TABLE]
-        self._cache: dict[bytes, tuple[bytes, int, HashtagState, SpikeDetector]] = {}
+        self.table = app.Table(
+            STATE_TABLE,
+            default=None,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.topic_partitions,
+            # Written once per batch of records from several partitions, each key to its own
+            # partition (the one its records come from: .records.partition_of).
+            use_partitioner=True,
+        )
+        self._cache: dict[bytes, _Cached] = {}
 
     def load(
         self, key: bytes, hashtag: str, config: DetectorConfig
     ) -> tuple[int, HashtagState, SpikeDetector]:
-        raw = self.buckets.get(key)
+        raw = self.table.get(key)
         cached = self._cache.get(key)
-        if cached is not None and raw == cached[0]:
-            _, rev, state, detector = cached
-        else:
-            buckets = json.loads(raw) if raw else None
-            rev = int(buckets.get("rev", 0)) if buckets else 0
-            evidence = self.evidence.get(key)
-            state = HashtagState.from_json(
-                hashtag, buckets, json.loads(evidence) if evidence else None
-            )
-            saved = self.detectors.get(key)
-            detector = SpikeDetector(config, json.loads(saved) if saved else None)
-        if detector.config != config:
-            detector.reconfigure(config)
-        return rev, state, detector
+        if cached is None or raw != cached.raw:
+            cached = self._read(key, hashtag, config, raw)
+        if cached.detector.config != config:
+            cached.detector.reconfigure(config)
+        return cached.rev, cached.state, cached.detector
+
+    def _read(self, key: bytes, hashtag: str, config: DetectorConfig, raw: bytes | None) -> _Cached:
+        fields = json.loads(raw) if raw else {}
+        state = HashtagState.from_json(hashtag, fields.get("buckets"), fields.get("evidence"))
+        detector = SpikeDetector(config, fields.get("detector"))
+        cached = _Cached(
+            raw=raw or b"",
+            rev=int(fields.get("rev", 0)),
+            state=state,
+            detector=detector,
+            evidence=_dumps(state.evidence_json()),
+            detector_json=_dumps(detector.state()),
+        )
+        self._cache[key] = cached
+        return cached
 
     def save(
         self, key: bytes, rev: int, state: HashtagState, detector: SpikeDetector, step: Step
     ) -> None:
-        if step.detector_changed:
-            self.detectors[key] = json.dumps(detector.state()).encode()
+        cached = self._cache.get(key)
+        if cached is None or cached.state is not state:
+            cached = _Cached(b"", rev, state, detector, b"", b"")
+            step.evidence_changed = step.detector_changed = True
         if step.evidence_changed:
-            self.evidence[key] = json.dumps(state.evidence_json()).encode()
-        raw = json.dumps({**state.buckets_json(), "rev": rev + 1}).encode()
-        self.buckets[key] = raw
-        self._cache[key] = (raw, rev + 1, state, detector)
+            cached.evidence = _dumps(state.evidence_json())
+        if step.detector_changed:
+            cached.detector_json = _dumps(detector.state())
+        cached.rev = rev + 1
+        cached.detector = detector
+        cached.raw = b"".join(
+            (
+                b'{"rev":%d,"buckets":' % cached.rev,
+                _dumps(state.buckets_json()),
+                b',"evidence":',
+                cached.evidence,
+                b',"detector":',
+                cached.detector_json,
+                b"}",
+            )
+        )
+        self.table[key] = cached.raw
+        self._cache[key] = cached
 
     def quiet_keys(self, wall: float, quiet_after_s: float) -> list[bytes]:
         """Hashtags of this worker silent for ``quiet_after_s`` of wall-clock time."""
         quiet = []
-        for key, raw in list(self.buckets.items()):
-            if raw and wall - float(json.loads(raw).get("last_wall", wall)) >= quiet_after_s:
+        for key, raw in list(self.table.items()):
+            if not raw:
+                continue
+            cached = self._cache.get(key)
+            if cached is not None and raw == cached.raw:
+                last_wall = cached.state.last_wall
+            else:
+                last_wall = float(json.loads(raw).get("buckets", {}).get("last_wall", wall))
+            if wall - last_wall >= quiet_after_s:
                 quiet.append(key)
         return quiet
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()

@@ -1,17 +1,20 @@
 """The spike stream: a faust-streaming app from ``ugc.posts.scored`` to ``ugc.alerts``.
 
-Two agents, both ``concurrency=1``. ``spikes_repartition`` decodes batches of scored posts
-(poison goes to ``ugc.posts.dlq`` with its reason), groups each batch by hashtag and sends one
-record per hashtag per batch onto :data:`REPARTITION_TOPIC`, keyed by the hashtag so that its
-state lives on one worker. A record holds compact summaries of the batch's posts of that
-hashtag, sorted by ``created_at`` (:func:`post_records`): time, negative flag, engagement weight,
-and the evidence fields for negative posts only. ``spikes_detect`` applies a record to the
-hashtag's state (:mod:`.stream`) with one table read and at most one write per table: the
-open buckets and stream time (every record), the burst evidence (records with negative posts)
-and the detector (records that closed a bucket), three changelog-backed tables. A restart
-recovers the tables from their changelog topics, baselines included. Alerts are produced keyed
-by hashtag, and their acks awaited before the offset may be committed: delivery is
-at-least-once, the sink idempotent.
+Two agents, both ``concurrency=1``, each taking its input in batches. ``spikes_repartition``
+decodes a batch of scored posts (poison goes to ``ugc.posts.dlq`` with its reason), sums it per
+hashtag and bucket and sends one record per partition of :data:`REPARTITION_TOPIC`, holding
+the rows of the hashtags that live there (:mod:`.records`), so that each hashtag's state lives
+on one worker. ``spikes_detect`` applies a batch of those records to the hashtags' states
+(:mod:`.stream`), loading each hashtag's state once and writing it once per batch into the
+changelog-backed table (:mod:`.tables`). A restart recovers the table from its changelog,
+baselines included. Alerts are produced keyed by hashtag, and their acks awaited before the
+batch's offsets may be committed: delivery is at-least-once, the sink idempotent.
+
+Cost. Consuming the topic (fetching, faust's events, decoding) is most of what this stream
+costs; its own work is per batch (records, table writes) and per closed bucket (the detector),
+not per post, except for adding a post to its bucket row. Alerts wait for the batches: at most
+``spikes_batch_window_s`` + ``spikes_detect_window_s`` (6 s by default), nothing next to the
+minutes a burst takes to show.
 
 Order. A backlog is not read in time order: faust goes through a fetch partition by partition,
 and on the embedded broker one partition of ``ugc.posts.scored`` was read whole before the
@@ -43,20 +46,19 @@ import click
 import faust
 
 from classify.faust_app import stream_app
-from classify.spikes.evidence import EvidencePost
 from classify.spikes.hashtag_settings import HashtagSettings, default_config
-from classify.spikes.model import post_weight
+from classify.spikes.records import batch_rows, partition_records, read_record
 from classify.spikes.settings import SpikeSettings
 from classify.spikes.stream import HashtagStream, StreamConfig
-from classify.spikes.stream_state import PostSeen, Step
+from classify.spikes.stream_state import BucketRow
 from classify.spikes.tables import SpikeTables
 from contract import (
     ALERTS_TOPIC,
     DLQ_TOPIC,
     SCORED_TOPIC,
+    Alert,
     PoisonMessage,
     ScoredPost,
-    Sentiment,
     decode,
     encode,
     utcnow,
@@ -71,70 +73,6 @@ APP_ID = "ugc-spikes"
 STAGE = "spikes"
 REPARTITION_TOPIC = f"{APP_ID}-posts-by-hashtag"
 TICK = b'{"tick":true}'
-MAX_HASHTAG_LENGTH = 255  # what the incidents and post tables hold
-# The evidence fields of a negative post in a record, in order (the fields of EvidencePost).
-_EVIDENCE_FIELDS = ("post_id", "text", "permalink", "network", "engagement", "followers")
-
-
-def post_summary(post: ScoredPost, *, now: float) -> list[Any]:
-    """What the detector needs of one scored post, as a JSON row: ``[created_at, negative,
-    weight]``, and for a negative post its evidence fields too. A post from the future (a
-    skewed clock) counts as posted now: it must not close every bucket up to its date."""
-    created = min(post.created_at.timestamp(), now)
-    if post.sentiment.label is not Sentiment.NEGATIVE:
-        return [created, 0, 1.0]
-    e = post.engagement
-    engagement = sum(n or 0 for n in (e.likes, e.reposts, e.replies, e.quotes))
-    followers = post.author.followers
-    evidence = [
-        post.post_id,
-        post.text[:500],
-        post.permalink,
-        post.platform.value,
-        engagement,
-        followers,
-    ]
-    return [created, 1, post_weight(engagement, followers), evidence]
-
-
-def post_records(posts: Sequence[ScoredPost], *, now: float) -> dict[str, bytes]:
-    """The repartitioned records of a batch: per hashtag, ``{"posts": [summary, ...]}`` in
-    ``created_at`` order."""
-    by_tag: dict[str, list[list[Any]]] = {}
-    for post in posts:
-        summary = post_summary(post, now=now)
-        for tag in post.hashtags:
-            if len(tag) <= MAX_HASHTAG_LENGTH:  # else no incident could be stored for it
-                by_tag.setdefault(tag, []).append(summary)
-    return {
-        tag: json.dumps({"posts": sorted(rows, key=_created)}).encode()
-        for tag, rows in by_tag.items()
-    }
-
-
-def _created(row: list[Any]) -> float:
-    return float(row[0])
-
-
-def read_posts(fields: dict[str, Any]) -> list[PostSeen]:
-    """The posts of one repartitioned record (also the one-post records of older workers)."""
-    if "posts" not in fields:
-        old = fields["post"]
-        fields = {
-            "posts": [
-                [
-                    fields["created_at"],
-                    fields["negative"],
-                    post_weight(old["engagement"], old["followers"]),
-                    [old[name] for name in _EVIDENCE_FIELDS],
-                ]
-            ]
-        }
-    posts = []
-    for row in fields["posts"]:
-        evidence = EvidencePost(*row[3]) if len(row) > 3 and row[1] else None
-        posts.append(PostSeen(float(row[0]), bool(row[1]), float(row[2]), evidence))
-    return posts
 
 
 class SpikeAgents:
@@ -199,40 +137,74 @@ class SpikeAgents:
                 )
                 continue
             posts.append(post)
-        for tag, value in post_records(posts, now=time.time()).items():
-            deliveries.append(await self.by_hashtag.send(key=tag.encode(), value=value, force=True))
+        rows = batch_rows(posts, now=time.time(), bucket_s=self.settings.spikes_bucket_s)
+        for partition, value in partition_records(rows, self.settings.topic_partitions).items():
+            deliveries.append(
+                await self.by_hashtag.send(value=value, partition=partition, force=True)
+            )
         self.budget.record(total=len(events), poisoned=poisoned)
         await asyncio.gather(*deliveries)
 
-    async def detect(self, key: bytes, value: bytes | None) -> None:
-        """Apply one repartitioned record (or tick) and send the alerts it made."""
+    async def detect(self, events: Sequence[Any]) -> None:
+        """Apply a batch of repartitioned records (and ticks), write each hashtag's tables once,
+        and send the alerts they made. Returns once the broker acknowledged the alerts."""
         if self.hashtag_settings.due():
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self.executor, self.hashtag_settings.refresh)
-        step = self.apply(key, value, utcnow())
+        alerts = self.apply([(e.message.key, e.message.value) for e in events], utcnow())
         deliveries = [
-            await self.alerts_topic.send(key=key, value=encode(alert), force=True)
-            for alert in step.alerts
+            await self.alerts_topic.send(
+                key=alert.hashtag.encode(), value=encode(alert), force=True
+            )
+            for alert in alerts
         ]
-        for alert in step.alerts:
+        for alert in alerts:
             log.info("alert %s %s #%d", alert.kind.value, alert.alert_id, alert.sequence)
         await asyncio.gather(*deliveries)
 
-    def apply(self, key: bytes, value: bytes | None, now: datetime) -> Step:
-        hashtag = key.decode()
+    def apply(
+        self, records: Sequence[tuple[bytes | None, bytes | None]], now: datetime
+    ) -> list[Alert]:
+        """Apply records in order; each hashtag's state is loaded once and saved once."""
+        wall = time.time()
+        streams: dict[str, tuple[int, HashtagStream]] = {}
+        for key, value in records:
+            for hashtag, rows in self._read(key, value):
+                opened = streams.get(hashtag)
+                if opened is None:
+                    opened = streams[hashtag] = self._open(hashtag, now)
+                stream = opened[1]
+                if rows is None:
+                    stream.on_tick(wall=wall)
+                else:
+                    stream.on_rows(rows, wall=wall)
+        alerts: list[Alert] = []
+        for hashtag, (rev, stream) in streams.items():
+            self.late += stream.step.late
+            self.tables.save(hashtag.encode(), rev, stream.state, stream.detector, stream.step)
+            alerts.extend(stream.step.alerts)
+        return alerts
+
+    def _read(
+        self, key: bytes | None, value: bytes | None
+    ) -> list[tuple[str, list[BucketRow] | None]]:
+        """The hashtags of one record with their rows (None for a tick)."""
+        try:
+            fields = json.loads(value or b"{}")
+        except ValueError:
+            log.error("unreadable record on %s (key %r): skipped", REPARTITION_TOPIC, key)
+            return []
+        if fields.get("tick"):
+            return [(key.decode(), None)] if key else []
+        return list(read_record(key, fields, self.settings.spikes_bucket_s))
+
+    def _open(self, hashtag: str, now: datetime) -> tuple[int, HashtagStream]:
         alerting = self.hashtag_settings.of(hashtag)
-        rev, state, detector = self.tables.load(key, hashtag, alerting.config)
+        rev, state, detector = self.tables.load(hashtag.encode(), hashtag, alerting.config)
         stream = HashtagStream(
             self.stream_config, state, detector, snoozed=alerting.snoozed(now), now=now
         )
-        fields = json.loads(value or b"{}")
-        if fields.get("tick"):
-            step = stream.on_tick(wall=time.time())
-        else:
-            step = stream.on_posts(read_posts(fields), wall=time.time())
-            self.late += step.late
-        self.tables.save(key, rev, state, detector, step)
-        return step
+        return rev, stream
 
     async def tick_quiet_hashtags(self) -> None:
         if self.late != self.late_logged:
@@ -272,13 +244,16 @@ def create_app(settings: SpikeSettings) -> faust.App:
                 await app.crash(exc)
                 return
 
-    # One record (a hashtag's posts of one batch) at a time: a table write goes to the
-    # changelog partition of the record.
+    # Records in batches too: a hashtag's tables are written once per batch, however many
+    # records of the batch touch it.
     @app.agent(agents.by_hashtag, concurrency=1, name="spikes_detect")
     async def detect_spikes(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            if event.message.key:
-                await agents.detect(event.message.key, event.message.value)
+        concrete = cast(faust.Stream[bytes], stream)
+        batches = concrete.take_events(
+            settings.spikes_detect_batch_size, within=settings.spikes_detect_window_s
+        )
+        async for events in batches:
+            await agents.detect(events)
 
     app.timer(interval=settings.spikes_tick_s)(agents.tick_quiet_hashtags)
     return app

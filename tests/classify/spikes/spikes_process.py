@@ -15,14 +15,14 @@ from types import TracebackType
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from classify.spikes.tables import BUCKETS_TABLE
+from classify.spikes.tables import STATE_TABLE
 from classify.spikes.worker import APP_ID
 from contract import Alert, ScoredPost, Sentiment, decode, encode
 from tests.classify.spikes.stream_factories import SyntheticPost
 from tests.conftest import wait_until
 from tests.curation_api.curation_factories import scored_post
 
-BUCKETS_CHANGELOG = f"{APP_ID}-{BUCKETS_TABLE}-changelog"
+STATE_CHANGELOG = f"{APP_ID}-{STATE_TABLE}-changelog"
 
 
 class SpikesProcess:
@@ -154,7 +154,7 @@ def alerts_of(reader: TopicReader, hashtag: str) -> list[Alert]:
 
 
 def wait_processed(reader: TopicReader, hashtag: str, count: int, spikes: SpikesProcess) -> None:
-    """Until the stream's buckets of ``hashtag`` say that ``count`` posts were applied."""
+    """Until the stream's state of ``hashtag`` says that ``count`` posts were applied."""
     applied = 0
 
     def done() -> bool:
@@ -162,7 +162,7 @@ def wait_processed(reader: TopicReader, hashtag: str, count: int, spikes: Spikes
         spikes.assert_running()
         for key, value in reader.read():
             if key == hashtag.encode() and value:
-                applied = max(applied, int(json.loads(value).get("posts", 0)))
+                applied = max(applied, int(json.loads(value)["buckets"].get("posts", 0)))
         return applied >= count
 
     wait_until(done, timeout=90, message=f"{count} posts of #{hashtag} processed")

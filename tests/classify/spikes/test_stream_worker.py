@@ -17,7 +17,7 @@ from database.engine import create_db_engine
 from database.migrate import upgrade
 from database.models import AlertSetting
 from tests.classify.spikes.spikes_process import (
-    BUCKETS_CHANGELOG,
+    STATE_CHANGELOG,
     SpikesProcess,
     TopicReader,
     alerts_of,
@@ -92,7 +92,7 @@ def test_a_restart_keeps_the_baselines_and_a_burst_across_it_fires_once(
     bootstrap: str, database_url: str, tmp_path: Path
 ) -> None:
     alerts = TopicReader(bootstrap, "ugc.alerts")
-    changelog = TopicReader(bootstrap, BUCKETS_CHANGELOG)
+    changelog = TopicReader(bootstrap, STATE_CHANGELOG)
     first_half, second_half = BURST[:6], BURST[6:]
     with SpikesProcess(bootstrap, database_url, tmp_path / "first.log") as spikes:
         sent = produce(bootstrap, SCORED_TOPIC, scored([*WARM, *first_half], hashtag="trailpeak"))
@@ -129,7 +129,7 @@ def test_a_snoozed_hashtag_sends_nothing_and_poison_goes_to_the_dead_letter_topi
         )
     engine.dispose()
     alerts = TopicReader(bootstrap, "ugc.alerts")
-    changelog = TopicReader(bootstrap, BUCKETS_CHANGELOG)
+    changelog = TopicReader(bootstrap, STATE_CHANGELOG)
     dead = TopicReader(bootstrap, DLQ_TOPIC)
     with SpikesProcess(bootstrap, database_url, tmp_path / "spikes.log") as spikes:
         produce(bootstrap, SCORED_TOPIC, [(b"bad-1", b"<html>not a post</html>")])

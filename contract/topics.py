@@ -77,3 +77,17 @@ def create_topics(settings: KafkaSettings, topics: Iterable[str] = ALL_TOPICS) -
         return [t.name for t in wanted]
     finally:
         admin.close()
+
+
+def partition_counts(settings: KafkaSettings, topics: Iterable[str]) -> dict[str, int]:
+    """How many partitions each of ``topics`` has on the broker (those that exist)."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_list, client_id="ugc-admin")
+    try:
+        return {
+            # kafka-python 3 says "name" where 2 said "topic".
+            str(found.get("name") or found.get("topic")): len(found["partitions"])
+            for found in admin.describe_topics(list(topics))
+            if not found.get("error_code") and found.get("partitions")
+        }
+    finally:
+        admin.close()

@@ -64,7 +64,7 @@ from contract import (
     utcnow,
 )
 from contract.dead_letters import DeadLetterBudget, DeadLetterRatioExceeded, dead_letter_for
-from contract.topics import create_topics
+from contract.topics import create_topics, partition_counts
 from database.engine import create_db_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -261,10 +261,25 @@ def create_app(settings: SpikeSettings) -> faust.App:
 
 def run_worker(settings: SpikeSettings, *, loglevel: str = "info") -> None:
     """Run the spike stream until SIGINT/SIGTERM, which faust turns into a clean stop."""
-    create_topics(settings, [SCORED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC])
+    create_topics(settings, [SCORED_TOPIC, ALERTS_TOPIC, DLQ_TOPIC, REPARTITION_TOPIC])
+    check_repartition_topic(settings)
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()
+
+
+def check_repartition_topic(settings: SpikeSettings) -> None:
+    """Refuse to start when the repartition topic has another number of partitions than
+    ``UGC_TOPIC_PARTITIONS``: records are sent to the partition that number gives each
+    hashtag (:func:`.records.partition_of`), its table entry and ticks to the one the broker's
+    count gives, and they must be the same."""
+    found = partition_counts(settings, [REPARTITION_TOPIC]).get(REPARTITION_TOPIC)
+    if found is not None and found != settings.topic_partitions:
+        raise click.ClickException(
+            f"{REPARTITION_TOPIC} has {found} partitions but UGC_TOPIC_PARTITIONS is "
+            f"{settings.topic_partitions}: set it to {found}, or delete the topic and the "
+            f"{APP_ID}-*-changelog topics (the baselines start again)"
+        )
 
 
 @click.command(name="worker")

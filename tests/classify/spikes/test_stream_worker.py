@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import click
 import pytest
 from sqlalchemy.orm import Session
 
+from classify.spikes.settings import SpikeSettings
+from classify.spikes.worker import REPARTITION_TOPIC, check_repartition_topic
 from contract import DLQ_TOPIC, SCORED_TOPIC, AlertKind, DeadLetter, decode, utcnow
 from contract.settings import KafkaSettings
 from contract.topics import create_topics
@@ -149,3 +152,16 @@ def test_a_snoozed_hashtag_sends_nothing_and_poison_goes_to_the_dead_letter_topi
         ("spikes", b"<html>not a post</html>")
     ]
     assert "not valid UTF-8 JSON" in letters[0].reason
+
+
+def test_a_repartition_topic_with_another_partition_count_is_refused_with_what_to_do(
+    bootstrap: str,
+) -> None:
+    one = KafkaSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=1)
+    create_topics(one, [REPARTITION_TOPIC])
+
+    check_repartition_topic(SpikeSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=1))
+    with pytest.raises(click.ClickException, match="has 1 partitions but UGC_TOPIC_PARTITIONS"):
+        check_repartition_topic(
+            SpikeSettings(kafka_bootstrap_servers=bootstrap, topic_partitions=2)
+        )

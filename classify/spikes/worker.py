@@ -188,15 +188,16 @@ class SpikeAgents:
     def _read(
         self, key: bytes | None, value: bytes | None
     ) -> list[tuple[str, list[BucketRow] | None]]:
-        """The hashtags of one record with their rows (None for a tick)."""
+        """The hashtags of one record with their rows (None for a tick). The topic is the
+        stream's own, but a record it cannot read is logged and skipped, never a crash loop."""
         try:
             fields = json.loads(value or b"{}")
-        except ValueError:
-            log.error("unreadable record on %s (key %r): skipped", REPARTITION_TOPIC, key)
+            if fields.get("tick"):
+                return [(key.decode(), None)] if key else []
+            return list(read_record(key, fields, self.settings.spikes_bucket_s))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.error("unreadable record on %s (key %r), skipped: %r", REPARTITION_TOPIC, key, exc)
             return []
-        if fields.get("tick"):
-            return [(key.decode(), None)] if key else []
-        return list(read_record(key, fields, self.settings.spikes_bucket_s))
 
     def _open(self, hashtag: str, now: datetime) -> tuple[int, HashtagStream]:
         alerting = self.hashtag_settings.of(hashtag)

@@ -3,11 +3,14 @@ record per partition, in time order."""
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiokafka.partitioner import DefaultPartitioner
 
+from classify.faust_app import stream_app
 from classify.spikes.model import post_weight
 from classify.spikes.records import (
     batch_rows,
@@ -16,8 +19,11 @@ from classify.spikes.records import (
     post_seen,
     read_record,
 )
+from classify.spikes.settings import SpikeSettings
 from classify.spikes.stream_state import bucket_rows
+from classify.spikes.worker import SpikeAgents
 from contract import Sentiment
+from database.migrate import upgrade
 from tests.curation_api.curation_factories import scored_post
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -135,3 +141,21 @@ def test_records_of_older_workers_keyed_by_hashtag_are_still_read() -> None:
     assert row.evidence[0].text == "the sole cracked"
     assert row.engagement == post_weight(12, 300)
     assert [r.total for r in rows] == [1, 1]
+
+
+def test_a_record_the_stream_cannot_read_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    upgrade(url)
+    settings = SpikeSettings(database_url=url, kafka_bootstrap_servers="127.0.0.1:1")
+    threshold = gc.get_threshold()
+    # stream_app sets the process's collector for a worker: put it back for the other tests.
+    agents = SpikeAgents(
+        stream_app("test-spikes", settings, session_timeout_s=6, heartbeat_interval_s=1), settings
+    )
+
+    gc.set_threshold(*threshold)
+    gc.unfreeze()
+
+    for value in (b"not json", b'{"tags": {"trailpeak": [[1, 2]]}}', b'{"tags": 3}', b"[1]"):
+        assert agents._read(None, value) == []
+    assert agents._read(b"trailpeak", b'{"tick": true}') == [("trailpeak", None)]

@@ -111,8 +111,9 @@ class SpikeAgents:
         self.late = self.late_logged = 0
 
     async def repartition(self, events: Sequence[Any]) -> None:
-        """The batch's posts, one record per hashtag, onto the repartition topic; poison to the DLQ.
-        Returns once the broker acknowledged every output (then faust may commit)."""
+        """The batch's posts, summed per hashtag and bucket, onto the repartition topic (one
+        record per partition); poison to the DLQ. Returns once the broker acknowledged every
+        output (then faust may commit)."""
         deliveries = []
         posts: list[ScoredPost] = []
         poisoned = 0

@@ -28,12 +28,13 @@ STATE_TABLE = "spike-state"
 
 @dataclass
 class _Cached:
-    raw: bytes  # what the table held after our last write
+    raw: bytes  # what the table held after our last write (or when read)
     rev: int
     state: HashtagState
     detector: SpikeDetector
-    evidence: bytes  # the serialized parts, kept for the writes that do not change them
-    detector_json: bytes
+    # The serialized parts, kept for the writes that do not change them; None until written.
+    evidence: bytes | None = None
+    detector_json: bytes | None = None
 
 
 class SpikeTables:
@@ -59,47 +60,36 @@ class SpikeTables:
 
     def load(
         self, key: bytes, hashtag: str, config: DetectorConfig
-    ) -> tuple[int, HashtagState, SpikeDetector]:
+    ) -> tuple[HashtagState, SpikeDetector]:
+        """The hashtag's state and detector, to change in place and :meth:`save`."""
         raw = self.table.get(key)
         cached = self._cache.get(key)
         if cached is None or raw != cached.raw:
-            cached = self._read(key, hashtag, config, raw)
+            fields = json.loads(raw) if raw else {}
+            cached = self._cache[key] = _Cached(
+                raw=raw or b"",
+                rev=int(fields.get("rev", 0)),
+                state=HashtagState.from_json(
+                    hashtag, fields.get("buckets"), fields.get("evidence")
+                ),
+                detector=SpikeDetector(config, fields.get("detector")),
+            )
         if cached.detector.config != config:
             cached.detector.reconfigure(config)
-        return cached.rev, cached.state, cached.detector
+        return cached.state, cached.detector
 
-    def _read(self, key: bytes, hashtag: str, config: DetectorConfig, raw: bytes | None) -> _Cached:
-        fields = json.loads(raw) if raw else {}
-        state = HashtagState.from_json(hashtag, fields.get("buckets"), fields.get("evidence"))
-        detector = SpikeDetector(config, fields.get("detector"))
-        cached = _Cached(
-            raw=raw or b"",
-            rev=int(fields.get("rev", 0)),
-            state=state,
-            detector=detector,
-            evidence=_dumps(state.evidence_json()),
-            detector_json=_dumps(detector.state()),
-        )
-        self._cache[key] = cached
-        return cached
-
-    def save(
-        self, key: bytes, rev: int, state: HashtagState, detector: SpikeDetector, step: Step
-    ) -> None:
-        cached = self._cache.get(key)
-        if cached is None or cached.state is not state:
-            cached = _Cached(b"", rev, state, detector, b"", b"")
-            step.evidence_changed = step.detector_changed = True
-        if step.evidence_changed:
-            cached.evidence = _dumps(state.evidence_json())
-        if step.detector_changed:
-            cached.detector_json = _dumps(detector.state())
-        cached.rev = rev + 1
-        cached.detector = detector
+    def save(self, key: bytes, step: Step) -> None:
+        """Write what :meth:`load` gave for ``key``, as ``step`` changed it."""
+        cached = self._cache[key]
+        if step.evidence_changed or cached.evidence is None:
+            cached.evidence = _dumps(cached.state.evidence_json())
+        if step.detector_changed or cached.detector_json is None:
+            cached.detector_json = _dumps(cached.detector.state())
+        cached.rev += 1
         cached.raw = b"".join(
             (
                 b'{"rev":%d,"buckets":' % cached.rev,
-                _dumps(state.buckets_json()),
+                _dumps(cached.state.buckets_json()),
                 b',"evidence":',
                 cached.evidence,
                 b',"detector":',
@@ -108,7 +98,6 @@ class SpikeTables:
             )
         )
         self.table[key] = cached.raw
-        self._cache[key] = cached
 
     def quiet_keys(self, wall: float, quiet_after_s: float) -> list[bytes]:
         """Hashtags of this worker silent for ``quiet_after_s`` of wall-clock time."""

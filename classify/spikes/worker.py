@@ -168,21 +168,20 @@ class SpikeAgents:
     ) -> list[Alert]:
         """Apply records in order; each hashtag's state is loaded once and saved once."""
         wall = time.time()
-        streams: dict[str, tuple[int, HashtagStream]] = {}
+        streams: dict[str, HashtagStream] = {}
         for key, value in records:
             for hashtag, rows in self._read(key, value):
-                opened = streams.get(hashtag)
-                if opened is None:
-                    opened = streams[hashtag] = self._open(hashtag, now)
-                stream = opened[1]
+                stream = streams.get(hashtag)
+                if stream is None:
+                    stream = streams[hashtag] = self._open(hashtag, now)
                 if rows is None:
                     stream.on_tick(wall=wall)
                 else:
                     stream.on_rows(rows, wall=wall)
         alerts: list[Alert] = []
-        for hashtag, (rev, stream) in streams.items():
+        for hashtag, stream in streams.items():
             self.late += stream.step.late
-            self.tables.save(hashtag.encode(), rev, stream.state, stream.detector, stream.step)
+            self.tables.save(hashtag.encode(), stream.step)
             alerts.extend(stream.step.alerts)
         return alerts
 
@@ -200,13 +199,12 @@ class SpikeAgents:
             log.error("unreadable record on %s (key %r), skipped: %r", REPARTITION_TOPIC, key, exc)
             return []
 
-    def _open(self, hashtag: str, now: datetime) -> tuple[int, HashtagStream]:
+    def _open(self, hashtag: str, now: datetime) -> HashtagStream:
         alerting = self.hashtag_settings.of(hashtag)
-        rev, state, detector = self.tables.load(hashtag.encode(), hashtag, alerting.config)
-        stream = HashtagStream(
+        state, detector = self.tables.load(hashtag.encode(), hashtag, alerting.config)
+        return HashtagStream(
             self.stream_config, state, detector, snoozed=alerting.snoozed(now), now=now
         )
-        return rev, stream
 
     async def tick_quiet_hashtags(self) -> None:
         if self.late != self.late_logged:

@@ -56,10 +56,10 @@ def command(
     )
 
 
-def produce(settings: KafkaSettings, *values: bytes) -> None:
+def produce(settings: KafkaSettings, topic: str, *values: bytes) -> None:
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_list, acks="all")
     for value in values:
-        producer.send(RIGHTS_COMMANDS_TOPIC, key=b"k", value=value).get(timeout=30)
+        producer.send(topic, key=b"k", value=value).get(timeout=30)
     producer.close()
 
 
@@ -103,12 +103,18 @@ class EventReader:
 
 
 class Rig:
-    """A worker's dependencies; :meth:`worker` runs one in a thread until the block ends."""
+    """A worker's dependencies; :meth:`worker` runs one in a thread until the block ends.
+
+    The worker reads a commands topic of the rig's own (the worker takes whatever topic its
+    consumer reads): other tests on the session's broker write commands to the real one, and a
+    test here counts every request its fake network receives."""
 
     def __init__(self, settings: KafkaSettings, tmp_path: Path) -> None:
-        create_topics(settings)
         self.settings = settings
         self.group = f"test-rights-{uuid.uuid4().hex}"
+        self.commands_topic = f"{RIGHTS_COMMANDS_TOPIC}.{self.group}"
+        create_topics(settings)
+        create_topics(settings, [self.commands_topic])
         self.clock = FakeClock(utcnow())
         self.fake = FakeMastodonReplies(now=self.clock.now)
         self.engine = create_db_engine(migrated_sqlite_url(tmp_path))
@@ -116,16 +122,19 @@ class Rig:
         self.pacer = Pacer(create_session_factory(self.engine), 20, now=self.clock.now)
         self._start_at_the_end()
 
+    def produce(self, *commands: RightsCommand) -> None:
+        produce(self.settings, self.commands_topic, *(encode(c) for c in commands))
+
     def _start_at_the_end(self) -> None:
-        """Commit the group at the topic's end: earlier tests' commands are not this test's."""
+        """Commit the group at the topic's end: nothing before the test is the test's."""
         consumer = KafkaConsumer(
             bootstrap_servers=self.settings.bootstrap_list,
             group_id=self.group,
             enable_auto_commit=False,
         )
         partitions = [
-            TopicPartition(RIGHTS_COMMANDS_TOPIC, p)
-            for p in consumer.partitions_for_topic(RIGHTS_COMMANDS_TOPIC) or ()
+            TopicPartition(self.commands_topic, p)
+            for p in consumer.partitions_for_topic(self.commands_topic) or ()
         ]
         consumer.assign(partitions)
         ends = consumer.end_offsets(partitions)
@@ -142,7 +151,7 @@ class Rig:
     ) -> Iterator[RightsWorker]:
         stop = threading.Event()
         consumer = KafkaConsumer(
-            RIGHTS_COMMANDS_TOPIC,
+            self.commands_topic,
             bootstrap_servers=self.settings.bootstrap_list,
             group_id=self.group,
             enable_auto_commit=False,
@@ -187,7 +196,3 @@ class Rig:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def encoded(cmd: RightsCommand) -> bytes:
-    return encode(cmd)

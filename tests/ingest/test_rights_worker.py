@@ -17,7 +17,7 @@ from tests.conftest import wait_until
 from tests.ingest.fake_mastodon_replies import BRAND_ACCOUNT_ID
 from tests.ingest.ingest_fakes import FakeClock
 from tests.ingest.jobs_fakes import migrated_sqlite_url
-from tests.ingest.rights_harness import EventReader, Rig, command, encoded, produce
+from tests.ingest.rights_harness import EventReader, Rig, command
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _of(reader: EventReader, request_id: int) -> list[RightsEvent]:
 
 def test_a_command_posts_one_reply_and_reports_it_sent(rig: Rig, events: EventReader) -> None:
     post = rig.fake.creator_post()
-    produce(rig.settings, encoded(command(native_id=post["id"], request_id=11)))
+    rig.produce(command(native_id=post["id"], request_id=11))
     with rig.worker():
         [sent] = wait_until(lambda: _of(events, 11), message="the sent event")
     assert sent.kind == RightsEventKind.SENT
@@ -67,7 +67,7 @@ def test_a_worker_killed_between_send_and_report_does_not_post_twice(
     rig: Rig, events: EventReader
 ) -> None:
     post = rig.fake.creator_post()
-    produce(rig.settings, encoded(command(native_id=post["id"], request_id=12)))
+    rig.produce(command(native_id=post["id"], request_id=12))
     with rig.worker(events=_CrashAfterSend(), crash_ok=True):
         wait_until(lambda: rig.errors, message="the crash")
     assert len(rig.fake.posts) == 1
@@ -85,7 +85,7 @@ def test_a_rate_limited_send_waits_for_the_reset_then_succeeds(
     post = rig.fake.creator_post()
     rig.fake.rate_limited_next(reset_in_s=30)
     rig.fake.fail_next(503)
-    produce(rig.settings, encoded(command(native_id=post["id"], request_id=13)))
+    rig.produce(command(native_id=post["id"], request_id=13))
     with rig.worker():
         [sent] = wait_until(lambda: _of(events, 13), message="the sent event")
     assert sent.kind == RightsEventKind.SENT
@@ -97,7 +97,7 @@ def test_a_rate_limited_send_waits_for_the_reset_then_succeeds(
 def test_a_deleted_post_is_reported_deleted(rig: Rig, events: EventReader) -> None:
     post = rig.fake.creator_post()
     rig.fake.delete(post["id"])
-    produce(rig.settings, encoded(command(native_id=post["id"], request_id=14)))
+    rig.produce(command(native_id=post["id"], request_id=14))
     with rig.worker():
         [event] = wait_until(lambda: _of(events, 14), message="the event")
     assert event.kind == RightsEventKind.POST_DELETED
@@ -105,7 +105,7 @@ def test_a_deleted_post_is_reported_deleted(rig: Rig, events: EventReader) -> No
 
 
 def test_another_network_needs_a_manual_send_with_the_reason(rig: Rig, events: EventReader) -> None:
-    produce(rig.settings, encoded(command(native_id="1799", network="x", request_id=15)))
+    rig.produce(command(native_id="1799", network="x", request_id=15))
     with rig.worker():
         [event] = wait_until(lambda: _of(events, 15), message="the event")
     assert event.kind == RightsEventKind.MANUAL_SEND_NEEDED
@@ -116,7 +116,7 @@ def test_another_network_needs_a_manual_send_with_the_reason(rig: Rig, events: E
 
 def test_a_refused_reply_is_failed_with_the_networks_message(rig: Rig, events: EventReader) -> None:
     post = rig.fake.creator_post()
-    produce(rig.settings, encoded(command(native_id=post["id"], request_id=16, text="   ")))
+    rig.produce(command(native_id=post["id"], request_id=16, text="   "))
     with rig.worker():
         [event] = wait_until(lambda: _of(events, 16), message="the event")
     assert event.kind == RightsEventKind.FAILED
@@ -126,10 +126,7 @@ def test_a_refused_reply_is_failed_with_the_networks_message(rig: Rig, events: E
 
 def test_pacing_holds_back_the_21st_send_within_the_hour(rig: Rig) -> None:
     posts = [rig.fake.creator_post() for _ in range(21)]
-    produce(
-        rig.settings,
-        *(encoded(command(native_id=p["id"], request_id=100 + i)) for i, p in enumerate(posts)),
-    )
+    rig.produce(*(command(native_id=p["id"], request_id=100 + i) for i, p in enumerate(posts)))
     start = rig.clock.now()
     with rig.worker():
         wait_until(lambda: len(rig.fake.posted_at) == 21, message="21 sends")

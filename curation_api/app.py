@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contract import utcnow
 from curation_api.alerts.routes import router as alerts_router
+from curation_api.feeds.cache import FeedPageCache, FeedVersions
+from curation_api.feeds.fast_path import CachedFeedPages
 from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
@@ -31,7 +34,7 @@ from curation_api.rights.routes import router as rights_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
 from curation_api.webhooks.routes import router as webhooks_router
-from database.engine import create_db_engine, create_session_factory
+from database.engine import create_db_engine, create_read_session_factory, create_session_factory
 from listening.credentials import CredentialResolver
 
 DESCRIPTION = """
@@ -86,7 +89,7 @@ class PublicFeedCORS:
         self.cors = CORSMiddleware(
             app,
             allow_origins=origins,
-            allow_methods=["GET"],
+            allow_methods=["GET", "HEAD"],
             allow_headers=["If-None-Match"],
             expose_headers=["ETag"],
             max_age=600,
@@ -115,12 +118,31 @@ def create_app(
     if sessions is None:
         engine = create_db_engine(settings.database_url)
         sessions = create_session_factory(engine)
+        read_sessions = create_read_session_factory(engine)
+    else:
+        read_sessions = sessions
+
+    # Sessions handed in may be bound to one connection: never from a second thread.
+    versions = FeedVersions(
+        read_sessions, poll_s=settings.feed_cache_poll_s if engine is not None else None
+    )
+    feed_cache = FeedPageCache(
+        versions,
+        max_pages=settings.feed_cache_max_pages,
+        max_life_s=settings.feed_cache_max_life_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if engine is not None:  # an engine handed in belongs to the caller
-            engine.dispose()
+        # Pages are cached only while the versions are polled: without a lifespan (a test
+        # client outside a `with`) every request renders.
+        versions.start()
+        try:
+            yield
+        finally:
+            versions.stop()
+            if engine is not None:  # an engine handed in belongs to the caller
+                engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -133,11 +155,15 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = sessions
+    app.state.read_sessionmaker = read_sessions
+    app.state.feed_cache = feed_cache
     app.state.clock = clock
     app.state.credentials = credentials or CredentialResolver(
         environ=os.environ, secrets_file=settings.secrets_file
     )
     app.add_exception_handler(DomainError, domain_error_handler)
+    # Inside the CORS middleware, so that cached pages get the same CORS headers.
+    app.add_middleware(CachedFeedPages, cache=feed_cache, settings=settings, clock=clock)
     app.add_middleware(PublicFeedCORS, origins=settings.cors_origin_list)
     # Rights first: moderation's catch-all `/v1/posts/{post_id:path}` would take its paths.
     routers = (
@@ -153,8 +179,24 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``ugc api --workers N`` (settings from ``UGC_*``)."""
+    return create_app(ApiSettings())
+
+
 def serve(settings: ApiSettings) -> None:
-    """Run the API with uvicorn on ``settings.api_host:api_port`` until interrupted."""
+    """Run the API with uvicorn on ``settings.api_host:api_port`` until interrupted; with
+    ``api_workers`` > 1 in that many processes, each building its app from the environment."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    options: dict[str, Any] = {
+        "host": settings.api_host,
+        "port": settings.api_port,
+        "access_log": settings.api_access_log,
+    }
+    if settings.api_workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    uvicorn.run(
+        f"{__name__}:app_from_environment", factory=True, workers=settings.api_workers, **options
+    )

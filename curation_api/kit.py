@@ -108,13 +108,20 @@ def get_settings(request: Request) -> ApiSettings:
     return settings
 
 
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back when it raises.
 
     Services only ``flush()``. The dependency has function scope so that the commit happens
     before the response is sent: a client never sees a success that was not stored.
     """
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    factory: sessionmaker[Session] = (
+        request.app.state.read_sessionmaker  # never behind the write lock on SQLite
+        if request.method in READING_METHODS
+        else request.app.state.sessionmaker
+    )
     with factory() as session:
         try:
             yield session

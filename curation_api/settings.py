@@ -28,6 +28,42 @@ class ApiSettings(KafkaSettings, DatabaseSettings, SecretsSettings):
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the API listens on.")
     api_port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API worker processes (each with its own feed page cache); about one per core.",
+    )
+    api_access_log: bool = Field(
+        default=False, description="Log every request (costs about a fifth of the throughput)."
+    )
+    feed_max_age_s: int = Field(
+        default=10,
+        ge=0,
+        description="`Cache-Control: max-age` of public feed pages (browsers and CDNs; a "
+        "revocation reaches a browser at most this much later).",
+    )
+    feed_stale_while_revalidate_s: int = Field(
+        default=30,
+        ge=0,
+        description="`stale-while-revalidate` of public feed pages: how long a cache may show "
+        "the old page while it fetches the new one.",
+    )
+    feed_cache_poll_s: float = Field(
+        default=0.2,
+        gt=0,
+        description="How often each API worker reads the feeds' content versions: a change "
+        "reaches every worker's page cache within this.",
+    )
+    feed_cache_max_pages: int = Field(
+        default=10_000, ge=0, description="Rendered feed pages kept per API worker."
+    )
+    feed_cache_max_life_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="The longest a rendered feed page is served, even when nothing changed "
+        "(bounds what a change made outside the API, by hand in SQL, can leave behind).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description=(

@@ -21,6 +21,10 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# The execution option of a connection that only reads: on SQLite its transactions begin
+# DEFERRED, so that readers never queue behind the write lock (WAL lets them read while
+# another connection writes). See :func:`read_only`.
+READ_ONLY = "ugc_read_only"
 
 
 class Base(DeclarativeBase):
@@ -91,7 +95,20 @@ def _begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
     # another connection committed in between (busy_timeout cannot help there). Taking the write
     # lock at BEGIN serializes writers through busy_timeout instead; transactions are short.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that only reads takes no lock at BEGIN: it never waits for a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read, sharing ``engine``'s pool.
+
+    On SQLite their transactions begin DEFERRED instead of IMMEDIATE; a write in one would
+    fail with ``SQLITE_BUSY`` under contention, so only reads belong there. Elsewhere they are
+    the same as :func:`create_session_factory`'s."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}))
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

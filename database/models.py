@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -174,6 +175,9 @@ class Feed(Base):
     requires_rights: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Bumped in the transaction of every change that can change what the feed shows
+    # (:mod:`database.feed_versions`); the API's page cache compares it.
+    content_version: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     hashtags: Mapped[list[FeedHashtag]] = relationship(
         lazy="selectin", order_by="FeedHashtag.tag", cascade="all, delete-orphan"
@@ -275,3 +279,7 @@ class ListeningPosition(Base):
     key: Mapped[str] = mapped_column(String(500), primary_key=True)
     position: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Registers the flush hook that bumps the feeds' content versions, wherever models are used.
+from database import feed_versions as feed_versions  # noqa: E402

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, exists, literal, or_, select, true
+from sqlalchemy import ColumnElement, exists, func, literal, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from curation_api.kit import decode_cursor, newest_posts_first
@@ -82,3 +82,25 @@ def rights_valid_on_website(now: datetime) -> ColumnElement[bool]:
         or_(RightsRequest.starts_at.is_(None), RightsRequest.starts_at <= at),
         or_(RightsRequest.ends_at.is_(None), RightsRequest.ends_at > at),
     )
+
+
+def next_rights_boundary(
+    session: Session, hashtags: Sequence[str], *, now: datetime
+) -> datetime | None:
+    """The first moment after ``now`` at which a website rights window of a post with any of
+    ``hashtags`` starts or ends: until then time alone does not change the feed. Over every
+    granted request of those posts, whatever the post's status (an earlier moment than needed
+    only costs a render)."""
+    at = literal(now, UtcDateTime())
+    granted = (
+        RightsRequest.state == RightsState.GRANTED,
+        RightsRequest.scope_website == true(),
+        exists().where(PostHashtag.post_id == RightsRequest.post_id, PostHashtag.tag.in_(hashtags)),
+    )
+    starts = select(func.min(RightsRequest.starts_at)).where(*granted, RightsRequest.starts_at > at)
+    ends = select(func.min(RightsRequest.ends_at)).where(*granted, RightsRequest.ends_at > at)
+    first_start, first_end = session.execute(
+        select(starts.scalar_subquery(), ends.scalar_subquery())
+    ).one()
+    moments = [m for m in (first_start, first_end) if m is not None]
+    return min(moments) if moments else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from curation_api.feeds import service
+from curation_api.feeds.cache import FeedPageCache, etag_matches
+from curation_api.feeds.headers import page_headers
 from curation_api.feeds.schemas import SLUG_PATTERN, FeedCreate, FeedPost, FeedRead
 from curation_api.kit import (
     CursorQuery,
@@ -17,18 +18,22 @@ from curation_api.kit import (
     NowDep,
     Page,
     SessionDep,
+    SettingsDep,
     Unauthorized,
     error_responses,
 )
 
 router = APIRouter(prefix="/v1/feeds", tags=["feeds"])
 
-PUBLIC_CACHE_CONTROL = "public, max-age=30"
-PUBLIC_FEED_PATH = r"^/v1/feeds/[^/]+/posts$"
+PUBLIC_FEED_PATH = r"^/v1/feeds/([^/]+)/posts$"
 
 CACHE_HEADERS = {
-    "ETag": {"description": "Weak validator of the page", "schema": {"type": "string"}},
-    "Cache-Control": {"description": PUBLIC_CACHE_CONTROL, "schema": {"type": "string"}},
+    "ETag": {"description": "Strong validator of the page", "schema": {"type": "string"}},
+    "Cache-Control": {
+        "description": "`public, max-age=…, stale-while-revalidate=…` (shorter before a "
+        "rights window of one of the feed's posts starts or ends)",
+        "schema": {"type": "string"},
+    },
 }
 
 Slug = Annotated[str, Path(pattern=SLUG_PATTERN, examples=["summer-campaign"])]
@@ -78,8 +83,9 @@ def delete_feed(slug: str, _moderator: ModeratorDep, session: SessionDep) -> Non
     service.delete_feed(session, slug)
 
 
-@router.get(
+@router.api_route(
     "/{slug}/posts",
+    methods=["GET", "HEAD"],
     response_model=Page[FeedPost],
     responses={
         status.HTTP_200_OK: {"headers": CACHE_HEADERS},
@@ -92,7 +98,9 @@ def delete_feed(slug: str, _moderator: ModeratorDep, session: SessionDep) -> Non
 )
 def feed_posts(
     slug: str,
+    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     now: NowDep,
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -101,24 +109,19 @@ def feed_posts(
     """Public, no key: the feed's approved posts, newest first; unless the feed says
     otherwise, only those whose reuse rights are granted for the website right now.
 
-    Cacheable for 30 s, with a weak ETag of the page: send it back as ``If-None-Match`` to get
-    an empty 304 while the page is unchanged.
+    Served from each API worker's cache of rendered pages until the feed changes (moderation,
+    rights, a rights window starting or ending, the feed's definition). A strong ETag: send it
+    back as ``If-None-Match`` to get an empty 304 while the page is unchanged.
     """
-    page = service.feed_posts(session, slug, now=now, cursor=cursor, limit=limit)
-    body = page.model_dump_json().encode()
-    headers = {"Cache-Control": PUBLIC_CACHE_CONTROL, "ETag": weak_etag(body)}
-    if if_none_match is not None and etag_matches(if_none_match, headers["ETag"]):
+    cache: FeedPageCache = request.app.state.feed_cache
+    page = cache.render(
+        (slug, cursor, limit),
+        now,
+        lambda: service.render_page(session, slug, now=now, cursor=cursor, limit=limit),
+    )
+    headers = page_headers(page, now, settings)
+    if if_none_match is not None and etag_matches(if_none_match, page.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    body = b"" if request.method == "HEAD" else page.body
+    headers["Content-Length"] = str(len(page.body))
     return Response(body, media_type="application/json", headers=headers)
-
-
-def weak_etag(body: bytes) -> str:
-    """A weak validator of the page: equal bodies, equal tags (weak: not byte-range safe)."""
-    return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """``If-None-Match`` uses the weak comparison (RFC 9110 §13.1.2): ``W/`` is ignored."""
-    wanted = etag.removeprefix("W/")
-    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in candidates or wanted in candidates

@@ -63,6 +63,21 @@ def feed_posts(
     return page_of(posts, limit=limit, key=post_key, item=FeedPost.from_row)
 
 
+def render_page(
+    session: Session, slug: str, *, now: datetime, cursor: str | None, limit: int
+) -> tuple[bytes, datetime | None]:
+    """The page's JSON body, and when time alone would change it (a rights window of one of
+    the feed's posts starting or ending; None when nothing would)."""
+    feed = _existing_feed(session, slug)
+    page = feed_posts(session, slug, now=now, cursor=cursor, limit=limit)
+    changes_at = None
+    if feed.requires_rights:
+        changes_at = repository.next_rights_boundary(
+            session, [h.tag for h in feed.hashtags], now=now
+        )
+    return page.model_dump_json().encode(), changes_at
+
+
 def _existing_feed(session: Session, slug: str) -> Feed:
     feed = repository.get_feed(session, slug)
     if feed is None:

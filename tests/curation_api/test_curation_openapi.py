@@ -39,7 +39,12 @@ def test_both_ways_of_sending_the_moderator_key_are_declared(spec: dict[str, Any
 
 
 def test_every_route_but_the_public_ones_requires_the_key(spec: dict[str, Any]) -> None:
-    public = {"GET /v1/feeds/{slug}/posts", "GET /terms/{slug}/{version}", "GET /healthz"}
+    public = {
+        "GET /v1/feeds/{slug}/posts",
+        "HEAD /v1/feeds/{slug}/posts",
+        "GET /terms/{slug}/{version}",
+        "GET /healthz",
+    }
     for name, operation in operations(spec).items():
         if name in public:
             assert "security" not in operation, name
@@ -57,6 +62,8 @@ def test_routes_on_one_post_or_feed_declare_their_404(spec: dict[str, Any]) -> N
         "GET /v1/posts/{post_id}/actions",
         "GET /v1/feeds/{slug}/posts",
         "DELETE /v1/feeds/{slug}",
+        "GET /v1/feeds/{slug}/embed",
+        "POST /v1/feeds/{slug}/posts/{post_id}/report",
     ):
         not_found = ops[name]["responses"]["404"]
         assert not_found["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from curation_api.feeds.routes import etag_matches, weak_etag
+from curation_api.feeds.cache import etag_matches, strong_etag
 from curation_api.kit import POST_KEY, InvalidCursor, decode_cursor, encode_cursor
 
 
@@ -39,4 +39,4 @@ def test_if_none_match_uses_the_weak_comparison(header: str, matches: bool) -> N
 
 
 def test_equal_bodies_have_equal_etags_and_different_ones_differ() -> None:
-    assert weak_etag(b"[1]") == weak_etag(b"[1]") != weak_etag(b"[2]")
+    assert strong_etag(b"[1]") == strong_etag(b"[1]") != strong_etag(b"[2]")

@@ -16,13 +16,19 @@ from curation_api.settings import ApiSettings
 @click.command("api")
 @click.option("--host", default=None, help="Interface to listen on [default: UGC_API_HOST].")
 @click.option("--port", type=int, default=None, help="Port to listen on [default: UGC_API_PORT].")
-def api_command(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes, about one per core [default: UGC_API_WORKERS].",
+)
+def api_command(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the curation API (run `ugc db upgrade` first)."""
     from curation_api.app import serve
 
     settings = ApiSettings()
-    updates = {k: v for k, v in {"api_host": host, "api_port": port}.items() if v is not None}
-    serve(settings.model_copy(update=updates))
+    options = {"api_host": host, "api_port": port, "api_workers": workers}
+    serve(settings.model_copy(update={k: v for k, v in options.items() if v is not None}))
 
 
 @click.command("sink")

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from contract import ScoredPost, utcnow
+from database.feed_versions import bump_feeds_of_posts
 from database.models import Post, PostHashtag, PostStatus
 
 # What a newer scoring of a post may change. Never status / moderated_* (moderators own them)
@@ -116,24 +117,27 @@ def upsert_scored_posts(session: Session, posts: Sequence[ScoredPost]) -> None:
     rows = [post_row(post, now=now) for post in unique]
     tags = [{"post_id": p.post_id, "tag": tag} for p in unique for tag in p.hashtags]
 
+    shown: list[str] = []  # approved posts this batch changed: their feeds change
     for chunk in _chunks(rows, MAX_PARAMETERS // len(rows[0])):
         statement = insert(Post).values(chunk)
         excluded = statement.excluded
-        session.execute(
+        changed = session.execute(
             statement.on_conflict_do_update(
                 index_elements=[Post.post_id],
                 set_={name: excluded[name] for name in REFRESHED_COLUMNS},
                 # A replay carries the same scored_at and an older message an earlier one:
                 # neither may change the row (nor its updated_at).
                 where=excluded.scored_at > Post.scored_at,
-            )
+            ).returning(Post.post_id, Post.status)
         )
+        shown.extend(post_id for post_id, status in changed if status == PostStatus.APPROVED)
     for chunk in _chunks(tags, MAX_PARAMETERS // 2):
         session.execute(
             insert(PostHashtag)
             .values(chunk)
             .on_conflict_do_nothing(index_elements=[PostHashtag.post_id, PostHashtag.tag])
         )
+    bump_feeds_of_posts(session.connection(), shown)  # after the tags: a new tag's feed too
     session.flush()
 
 

@@ -1,9 +1,11 @@
-"""An ASGI middleware that answers a cached public feed page before routing.
+"""Answers a cached public feed page before the app: no middleware, routing, dependencies,
+database session or thread.
 
-A hit needs no routing, no dependencies, no database session and no thread: the request's
-path and query are matched here, the page looked up, and its bytes sent. Anything else (a
-miss, a query this does not read the same way as the route, another path) goes on to the app,
-whose route renders the page, caches it, and answers with the same headers.
+The request's path and query are matched here, the page looked up, and its bytes sent with
+the headers the route and the CORS middleware would give. Anything else (a miss, a query this
+does not read the same way as the route, a preflight, another path) goes on to the app, whose
+route renders the page, caches it, and answers the same way. Measured by ``bench/feed.py``:
+through the app's middleware stack a hit cost about twice as much as this.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from curation_api.feeds.cache import FeedPageCache, PageKey, etag_matches
 from curation_api.feeds.headers import page_headers
@@ -54,45 +56,55 @@ class CachedFeedPages:
     """Serves hits of the feed page cache; see the module's docstring."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        cache: FeedPageCache,
-        settings: ApiSettings,
-        clock: Callable[[], datetime],
+        self, cache: FeedPageCache, *, settings: ApiSettings, clock: Callable[[], datetime]
     ) -> None:
-        self.app = app
         self.cache = cache
         self.settings = settings
         self.clock = clock
+        self.origins = set(settings.cors_origin_list)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(self, scope: Scope, send: Send) -> bool:
+        """Send the cached page and return True; False when the app must answer."""
         if scope["type"] != "http" or scope["method"] not in _METHODS:
-            await self.app(scope, receive, send)
-            return
+            return False
         key = page_key(scope["path"], scope["query_string"])
         now = self.clock()
         page = self.cache.get(key, now) if key is not None else None
         if page is None:
-            await self.app(scope, receive, send)
-            return
+            return False
         headers = [
             (name.lower().encode(), value.encode())
             for name, value in page_headers(page, now, self.settings).items()
         ]
-        if _matches(scope, page.etag):
+        headers.extend(self._cors(scope))
+        wanted = _header(scope, b"if-none-match")
+        if wanted is not None and etag_matches(wanted, page.etag):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
-            return
+            return True
         headers.append((b"content-type", b"application/json"))
         headers.append((b"content-length", str(len(page.body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         body = page.body if scope["method"] == "GET" else b""
         await send({"type": "http.response.body", "body": body})
+        return True
+
+    def _cors(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        """What the app's CORS middleware adds to a simple request's answer."""
+        origin = _header(scope, b"origin")
+        if origin is None:
+            return []
+        if "*" in self.origins:
+            allowed = [(b"access-control-allow-origin", b"*")]
+        elif origin in self.origins:
+            allowed = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+        else:
+            return []
+        return [*allowed, (b"access-control-expose-headers", b"ETag")]
 
 
-def _matches(scope: Scope, etag: str) -> bool:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"if-none-match":
-            return etag_matches(value.decode("latin-1"), etag)
-    return False
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None

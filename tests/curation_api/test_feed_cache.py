@@ -215,3 +215,14 @@ def test_a_page_read_never_waits_for_the_write_lock_on_sqlite(tmp_path: Path) ->
             writing.rollback()
             writer.close()
     engine.dispose()
+
+
+def test_a_hit_carries_the_same_cors_grant_as_a_miss(client: TestClient, session: Session) -> None:
+    (post,) = store(session, scored_post())
+    publish(client, post.post_id)
+    origin = {"Origin": "https://shop.example"}
+    miss, hit = client.get(FEED, headers=origin), client.get(FEED, headers=origin)
+    for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
+        assert hit.headers[name] == miss.headers[name], name
+    assert hit.headers["Access-Control-Allow-Origin"] == "*"
+    assert "access-control-allow-origin" not in client.get(FEED).headers  # no Origin, no grant

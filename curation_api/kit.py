@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Security
 from fastapi.responses import JSONResponse
@@ -74,11 +74,14 @@ async def domain_error_handler(_request: Request, exc: Exception) -> JSONRespons
 POST_KEY: TypeAdapter[tuple[datetime, str]] = TypeAdapter(tuple[AwareDatetime, str])
 
 
+AnySelect = TypeVar("AnySelect", bound=Select[Any])
+
+
 def post_key(post: Post) -> tuple[datetime, str]:
     return (post.created_at, post.post_id)
 
 
-def newest_posts_first(statement: Select[Post], cursor: str | None) -> Select[Post]:
+def newest_posts_first(statement: AnySelect, cursor: str | None) -> AnySelect:
     """``statement`` ordered newest first by (created_at, post_id), resuming after ``cursor``.
 
     A row-value comparison, so that both databases walk the (…, created_at, post_id) indexes

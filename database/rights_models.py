@@ -133,6 +133,9 @@ class RightsRequest(Base):
         Index("ix_rights_requests_state_updated_at_id", "state", "updated_at", "id"),
         # The timers' poll.
         Index("ix_rights_requests_next_due_at", "next_due_at"),
+        # A feed's next window boundary: the first start or end after now, in index order.
+        Index("ix_rights_requests_starts_at", "starts_at"),
+        Index("ix_rights_requests_ends_at", "ends_at"),
     )
 
 

@@ -132,6 +132,8 @@ class FeedPageCache:
         self.max_life_s = max_life_s
         self.clock = clock
         self._pages: OrderedDict[PageKey, CachedPage] = OrderedDict()
+        # Per feed: the version its next change was computed at, and that change.
+        self._changes: dict[str, tuple[int, datetime | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: PageKey, now: datetime) -> CachedPage | None:
@@ -158,15 +160,32 @@ class FeedPageCache:
         self,
         key: PageKey,
         now: datetime,
-        render: Callable[[], tuple[bytes, datetime | None]],
+        render: Callable[[], bytes],
+        next_change: Callable[[], datetime | None],
     ) -> CachedPage:
-        """The cached page, or a fresh render (kept when the feed's version is known)."""
+        """The cached page, or a fresh render (kept when the feed's version is known).
+
+        ``next_change`` (when time alone changes the feed) is asked once per feed version
+        and again once that moment has come, not for every page."""
         cached = self.get(key, now)
         if cached is not None:
             return cached
-        version = self.versions.get(key[0])  # before the query: see the module's docstring
+        slug = key[0]
+        version = self.versions.get(slug)  # before the queries: see the module's docstring
         started = self.clock()
-        body, changes_at = render()
+        body = render()
+        known = self._changes.get(slug)
+        if (
+            version is not None
+            and known is not None
+            and known[0] == version
+            and (known[1] is None or now < known[1])
+        ):
+            changes_at = known[1]
+        else:
+            changes_at = next_change()
+            if version is not None:
+                self._changes[slug] = (version, changes_at)
         page = CachedPage.of(body, version=version or 0, changes_at=changes_at, rendered=started)
         if version is not None:
             self.put(key, page)

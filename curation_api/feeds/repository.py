@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, exists, func, literal, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from curation_api.kit import decode_cursor, newest_posts_first
 from database.engine import UtcDateTime
@@ -43,6 +45,33 @@ def list_feeds(session: Session, *, cursor: str | None, limit: int) -> list[Feed
     return list(session.scalars(statement.order_by(Feed.slug).limit(limit)))
 
 
+@dataclass(frozen=True)
+class PublicPost:
+    """What a feed shows of a post: its columns, not the scores or the moderation data."""
+
+    post_id: str
+    platform: str
+    text: str
+    author_handle: str
+    author_display_name: str | None
+    media: list[dict[str, Any]]
+    permalink: str | None
+    created_at: datetime
+    hashtags: list[str]
+
+
+_SHOWN = (
+    Post.post_id,
+    Post.platform,
+    Post.text,
+    Post.author_handle,
+    Post.author_display_name,
+    Post.media,
+    Post.permalink,
+    Post.created_at,
+)
+
+
 def public_posts(
     session: Session,
     hashtags: Sequence[str],
@@ -51,22 +80,28 @@ def public_posts(
     now: datetime,
     cursor: str | None,
     limit: int,
-) -> list[Post]:
+) -> list[PublicPost]:
     """Up to ``limit`` approved, not withdrawn posts carrying any of ``hashtags`` (and with
     ``requires_rights``, whose rights are valid for the website at ``now``), newest first after
-    ``cursor``. Semi-joins, so a post with two of the tags appears once."""
-    statement = (
-        select(Post)
-        .options(selectinload(Post.hashtags))
-        .where(
-            Post.status == PostStatus.APPROVED,
-            Post.withdrawn_at.is_(None),
-            exists().where(PostHashtag.post_id == Post.post_id, PostHashtag.tag.in_(hashtags)),
-        )
+    ``cursor``. Semi-joins, so a post with two of the tags appears once. Only the columns a
+    feed shows, and their hashtags in one more query: a page is rendered on every cache miss."""
+    statement = select(*_SHOWN).where(
+        Post.status == PostStatus.APPROVED,
+        Post.withdrawn_at.is_(None),
+        exists().where(PostHashtag.post_id == Post.post_id, PostHashtag.tag.in_(hashtags)),
     )
     if requires_rights:
         statement = statement.where(rights_valid_on_website(now))
-    return list(session.scalars(newest_posts_first(statement, cursor).limit(limit)))
+    rows = session.execute(newest_posts_first(statement, cursor).limit(limit)).all()
+    tags: dict[str, list[str]] = {row.post_id: [] for row in rows}
+    if rows:
+        for post_id, tag in session.execute(
+            select(PostHashtag.post_id, PostHashtag.tag)
+            .where(PostHashtag.post_id.in_(list(tags)))
+            .order_by(PostHashtag.post_id, PostHashtag.tag)
+        ):
+            tags[post_id].append(tag)
+    return [PublicPost(**row._mapping, hashtags=tags[row.post_id]) for row in rows]
 
 
 def rights_valid_on_website(now: datetime) -> ColumnElement[bool]:

@@ -118,6 +118,7 @@ def feed_posts(
         (slug, cursor, limit),
         now,
         lambda: service.render_page(session, slug, now=now, cursor=cursor, limit=limit),
+        lambda: service.next_change(session, slug, now=now),
     )
     headers = page_headers(page, now, settings)
     if if_none_match is not None and etag_matches(if_none_match, page.etag):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from contract import Media, normalize_hashtags
-from database.models import Feed, Post
+from curation_api.feeds.repository import PublicPost
+from database.models import Feed
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
@@ -72,8 +73,7 @@ class FeedPost(BaseModel):
     hashtags: list[str]
 
     @classmethod
-    def from_row(cls, post: Post) -> FeedPost:
-        """Needs ``post.hashtags`` loaded (the repository does it)."""
+    def from_public(cls, post: PublicPost) -> FeedPost:
         return cls(
             post_id=post.post_id,
             platform=post.platform,
@@ -82,5 +82,5 @@ class FeedPost(BaseModel):
             media=[Media.model_validate(m) for m in post.media],
             permalink=post.permalink,
             created_at=post.created_at,
-            hashtags=[h.tag for h in post.hashtags],
+            hashtags=post.hashtags,
         )

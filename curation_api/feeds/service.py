@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from contract import utcnow
 from curation_api.feeds import repository
 from curation_api.feeds.schemas import FeedCreate, FeedPost, FeedRead
-from curation_api.kit import NotFound, Page, page_of, post_key
+from curation_api.kit import NotFound, Page, page_of
 from database.models import Feed, FeedHashtag
 
 
@@ -60,22 +60,27 @@ def feed_posts(
         cursor=cursor,
         limit=limit + 1,
     )
-    return page_of(posts, limit=limit, key=post_key, item=FeedPost.from_row)
+    return page_of(posts, limit=limit, key=_public_key, item=FeedPost.from_public)
 
 
 def render_page(
     session: Session, slug: str, *, now: datetime, cursor: str | None, limit: int
-) -> tuple[bytes, datetime | None]:
-    """The page's JSON body, and when time alone would change it (a rights window of one of
-    the feed's posts starting or ending; None when nothing would)."""
+) -> bytes:
+    """The page's JSON body, as the public sees it at ``now``."""
+    return feed_posts(session, slug, now=now, cursor=cursor, limit=limit).model_dump_json().encode()
+
+
+def next_change(session: Session, slug: str, *, now: datetime) -> datetime | None:
+    """When time alone next changes the feed: a rights window of one of its posts starting or
+    ending (None when nothing would, or the feed does not require rights)."""
     feed = _existing_feed(session, slug)
-    page = feed_posts(session, slug, now=now, cursor=cursor, limit=limit)
-    changes_at = None
-    if feed.requires_rights:
-        changes_at = repository.next_rights_boundary(
-            session, [h.tag for h in feed.hashtags], now=now
-        )
-    return page.model_dump_json().encode(), changes_at
+    if not feed.requires_rights:
+        return None
+    return repository.next_rights_boundary(session, [h.tag for h in feed.hashtags], now=now)
+
+
+def _public_key(post: repository.PublicPost) -> tuple[datetime, str]:
+    return (post.created_at, post.post_id)
 
 
 def _existing_feed(session: Session, slug: str) -> Feed:

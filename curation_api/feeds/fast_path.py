@@ -94,13 +94,18 @@ class CachedFeedPages:
         origin = _header(scope, b"origin")
         if origin is None:
             return []
+        # Vary: a page asked with an Origin carries the grant, one asked without does not.
         if "*" in self.origins:
-            allowed = [(b"access-control-allow-origin", b"*")]
+            allowed = b"*"
         elif origin in self.origins:
-            allowed = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+            allowed = origin.encode()
         else:
-            return []
-        return [*allowed, (b"access-control-expose-headers", b"ETag")]
+            return [(b"vary", b"Origin")]
+        return [
+            (b"access-control-allow-origin", allowed),
+            (b"access-control-expose-headers", b"ETag"),
+            (b"vary", b"Origin"),
+        ]
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:

@@ -222,7 +222,25 @@ def test_a_hit_carries_the_same_cors_grant_as_a_miss(client: TestClient, session
     publish(client, post.post_id)
     origin = {"Origin": "https://shop.example"}
     miss, hit = client.get(FEED, headers=origin), client.get(FEED, headers=origin)
-    for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
+    for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"):
         assert hit.headers[name] == miss.headers[name], name
     assert hit.headers["Access-Control-Allow-Origin"] == "*"
     assert "access-control-allow-origin" not in client.get(FEED).headers  # no Origin, no grant
+
+
+def test_a_hit_grants_only_the_configured_origins(
+    api_settings: ApiSettings, sessions: sessionmaker[Session], session: Session
+) -> None:
+    settings = api_settings.model_copy(update={"cors_origins": "https://shop.example"})
+    with TestClient(create_app(settings, sessions=sessions)) as client:
+        put_brand(client)
+        feed = {"title": "Wall", "hashtags": ["mybrand"]}
+        assert client.put("/v1/feeds/wall", json=feed, headers=MODERATOR).status_code == 201
+        (post,) = store(session, scored_post())
+        publish(client, post.post_id)
+        for _ in range(2):  # the miss, then the hit
+            shop = client.get(FEED, headers={"Origin": "https://shop.example"})
+            other = client.get(FEED, headers={"Origin": "https://elsewhere.example"})
+            assert shop.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+            assert "access-control-allow-origin" not in other.headers
+            assert other.headers["Vary"] == shop.headers["Vary"] == "Origin"

@@ -27,6 +27,7 @@ from curation_api.feeds.routes import PUBLIC_FEED_PATH
 from curation_api.feeds.routes import router as feeds_router
 from curation_api.kit import DomainError, domain_error_handler
 from curation_api.listening.routes import router as listening_router
+from curation_api.media.routes import router as media_router
 from curation_api.moderation.routes import router as moderation_router
 from curation_api.rights.attachment_routes import router as attachments_router
 from curation_api.rights.brand_routes import public_router as terms_router
@@ -190,7 +191,14 @@ def create_app(
         moderation_router,
         feeds_router,
     )
-    for router in (*routers, listening_router, webhooks_router, alerts_router, stats_router):
+    for router in (
+        *routers,
+        listening_router,
+        webhooks_router,
+        alerts_router,
+        stats_router,
+        media_router,
+    ):
         app.include_router(router)
     return app
 

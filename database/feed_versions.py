@@ -2,9 +2,10 @@
 what the feed shows, so that every API worker's page cache knows its pages are stale.
 
 What counts: a post's moderation status, withdrawal or content changing while it is (or was)
-approved; anything about a post's rights request (state, scope, window); the feed's own
-definition. The ORM's changes are caught after each flush, whoever makes them (routes, CLI,
-workers, timers); bulk statements call :func:`bump_feeds_of_posts` themselves (the sink).
+approved; anything about a post's rights request (state, scope, window); a media copy becoming
+stored or ceasing to be; the feed's own definition. The ORM's changes are caught after each
+flush, whoever makes them (routes, CLI, workers, timers); bulk statements call
+:func:`bump_feeds_of_posts` themselves (the sink).
 
 Time alone changes a feed too (a rights window ending at 12:00): that is not a change of any
 row, so the cache bounds each page's life by the next window boundary instead.
@@ -23,6 +24,7 @@ from database.engine import Base
 # By table, not by model class: the models module registers this hook on import, so this
 # module cannot import it.
 APPROVED = "approved"
+STORED = "stored"
 
 
 def _table(name: str) -> Table:
@@ -69,6 +71,17 @@ def _modified(obj: Any) -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _bump_after_flush(session: Session, _context: Any) -> None:
+    post_ids, slugs = _touched(session)
+    if not post_ids and not slugs:
+        return
+    connection = session.connection()
+    bump_feeds_of_posts(connection, post_ids)
+    # In SQL only: a loaded Feed keeps its old number, which nothing here reads.
+    bump_feeds(connection, slugs - _deleted_feeds(session))
+
+
+def _touched(session: Session) -> tuple[set[str], set[str]]:
+    """The posts and the feeds whose pages the flush may have changed."""
     post_ids: set[str] = set()
     slugs: set[str] = set()
     for obj in session.new:
@@ -81,16 +94,18 @@ def _bump_after_flush(session: Session, _context: Any) -> None:
         table = _table_of(obj)
         if table == "rights_requests" and (obj in session.new or _modified(obj)):
             post_ids.add(obj.post_id)
+        elif table == "media_copies" and _stored_changed(obj):
+            post_ids.add(obj.post_id)  # the feed shows our copy, or stops showing it
         elif table == "feeds" and obj not in session.deleted:
             slugs.add(obj.slug)
         elif table == "feed_hashtags":
             slugs.add(obj.feed_slug)
-    if not post_ids and not slugs:
-        return
-    connection = session.connection()
-    bump_feeds_of_posts(connection, post_ids)
-    # In SQL only: a loaded Feed keeps its old number, which nothing here reads.
-    bump_feeds(connection, slugs - _deleted_feeds(session))
+    return post_ids, slugs
+
+
+def _stored_changed(copy: Any) -> bool:
+    state = inspect(copy).attrs.state.history
+    return STORED in (*state.added, *state.deleted)
 
 
 def _table_of(obj: Any) -> str | None:

@@ -40,6 +40,8 @@ from database.alert_models import ResolveReason as ResolveReason
 from database.columns import big_id, string_enum
 from database.engine import Base, UtcDateTime
 from database.enums import JobStatus, ListeningMode
+from database.media_models import MediaCopy as MediaCopy
+from database.media_models import MediaCopyState as MediaCopyState
 from database.outbox import OutboxMessage as OutboxMessage
 from database.rights_models import Brand as Brand
 from database.rights_models import BrandHashtag as BrandHashtag

@@ -61,6 +61,11 @@ _SUBCOMMANDS = {
         "webhooks",
         "Webhooks: the delivery worker, and a local receiver that checks signatures.",
     ),
+    "media": (
+        "curation_api.media.cli",
+        "media",
+        "Media copies: the worker that serves posts' images from our own origin.",
+    ),
 }
 
 

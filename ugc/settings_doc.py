@@ -34,6 +34,7 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
     from classify.spikes.settings import SpikeSettings
     from contract.settings import KafkaSettings
     from curation_api.alerts.settings import AlertsSinkSettings
+    from curation_api.media.settings import MediaSettings
     from curation_api.rights.commands import RightsCommandSettings
     from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
@@ -54,6 +55,8 @@ def readers() -> list[tuple[str, type[BaseSettings]]]:
         ("ugc alerts worker", SpikeSettings),
         *((f"ugc alerts {name}", AlertsSinkSettings) for name in _ALERTS_COMMANDS),
         ("ugc webhooks deliver", WebhookSettings),
+        ("ugc api", MediaSettings),
+        ("ugc media worker", MediaSettings),
     ]
 
 
@@ -69,6 +72,7 @@ def _table_order() -> list[type[BaseSettings]]:
     from classify.spikes.settings import SpikeSettings
     from contract.settings import KafkaSettings
     from curation_api.alerts.settings import AlertsSinkSettings
+    from curation_api.media.settings import MediaSettings
     from curation_api.rights.settings import RightsWorkerSettings
     from curation_api.settings import ApiSettings
     from curation_api.webhooks.settings import WebhookSettings
@@ -87,6 +91,7 @@ def _table_order() -> list[type[BaseSettings]]:
         SpikeSettings,
         AlertsSinkSettings,
         WebhookSettings,
+        MediaSettings,
     ]
 
 

@@ -10,6 +10,7 @@ from contract import utcnow
 from curation_api.feeds import repository
 from curation_api.feeds.schemas import FeedCreate, FeedPost, FeedRead
 from curation_api.kit import NotFound, Page, page_of
+from curation_api.media.service import variants_by_post
 from database.models import Feed, FeedHashtag
 
 
@@ -60,7 +61,13 @@ def feed_posts(
         cursor=cursor,
         limit=limit + 1,
     )
-    return page_of(posts, limit=limit, key=_public_key, item=FeedPost.from_public)
+    copies = variants_by_post(session, [post.post_id for post in posts[:limit]])
+    return page_of(
+        posts,
+        limit=limit,
+        key=_public_key,
+        item=lambda post: FeedPost.from_public(post, copies.get(post.post_id, [])),
+    )
 
 
 def render_page(

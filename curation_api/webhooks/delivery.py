@@ -31,11 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract import utcnow
 from curation_api.batch_steps import is_transient
+from curation_api.outbound import GuardedTransport, Resolver, UnsafeUrl, check_url, resolve
 from curation_api.webhooks import repository
 from curation_api.webhooks.settings import WebhookSettings
 from curation_api.webhooks.signing import body_of, signed_headers
 from curation_api.webhooks.slack import slack_body
-from curation_api.webhooks.ssrf import GuardedTransport, Resolver, UnsafeUrl, check_url, resolve
 from database.webhook_models import (
     DeliveryStatus,
     WebhookAttempt,

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from curation_api.kit import Conflict, DomainError, NotFound, Page, decode_cursor, page_of
+from curation_api.outbound import Resolver, UnsafeUrl, check_url, resolve
 from curation_api.webhooks import repository
 from curation_api.webhooks.events import WebhookEventType, pending_delivery, record_event
 from curation_api.webhooks.schemas import (
@@ -22,7 +23,6 @@ from curation_api.webhooks.schemas import (
 )
 from curation_api.webhooks.settings import WebhookSettings
 from curation_api.webhooks.signing import new_secret
-from curation_api.webhooks.ssrf import Resolver, UnsafeUrl, check_url, resolve
 from database.webhook_models import WebhookEndpoint, WebhookFormat
 
 ID_KEY: TypeAdapter[tuple[int]] = TypeAdapter(tuple[int])

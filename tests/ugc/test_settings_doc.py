@@ -43,7 +43,7 @@ def test_the_database_url_names_every_command_that_opens_the_database() -> None:
         "`ugc db upgrade`, "
         "`ugc ingest add\\|backfill\\|list\\|replay\\|rights\\|run`, "
         "`ugc alerts worker\\|ack\\|list\\|resolve\\|show\\|sink\\|snooze\\|unsnooze`, "
-        "`ugc webhooks deliver`"
+        "`ugc webhooks deliver`, `ugc media worker`"
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from curation_api.outbound import GuardedTransport, UnsafeUrl, check_url, refusal
 from curation_api.webhooks.receiver import WebhookReceiver
-from curation_api.webhooks.ssrf import GuardedTransport, UnsafeUrl, check_url, refusal
 
 
 @pytest.mark.parametrize(

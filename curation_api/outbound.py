@@ -1,12 +1,16 @@
-"""The SSRF guard: a webhook may only reach public addresses.
+"""The SSRF guard of every request the API's workers make to a URL someone else chose (webhook
+endpoints, media copies): only public addresses may be reached.
 
-Checked when an endpoint is registered or changed, and again when a delivery connects: the
-delivery's transport resolves the host itself, checks every address and connects to a checked
-one (:class:`GuardedTransport`), so a DNS answer that changes between the check and the
-connection (DNS rebinding) cannot slip a private address in. Every address a host resolves to
-must be public: one private address among them would let a rotating resolver reach it.
-Redirects are never followed (the delivery client does not), so a public URL cannot bounce a
-delivery inward.
+Checked when a URL is accepted, and again at connection time: the transport resolves the host
+itself, checks every address and connects to a checked one (:class:`GuardedTransport`), so a
+DNS answer that changes between the check and the connection (DNS rebinding) cannot slip a
+private address in. Every address a host resolves to must be public: one private address
+among them would let a rotating resolver reach it. Clients built on it never follow redirects
+on their own, so a public URL cannot bounce a request inward; a caller that follows one checks
+the new URL first.
+
+The ``allow_setting`` of a check names the setting that lifts it, so that a refusal tells the
+operator which one.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ KINDS = ("loopback", "link_local", "unspecified", "multicast", "reserved", "priv
 
 
 class UnsafeUrl(ValueError):
-    """The URL is not one a webhook may be sent to; the message says why."""
+    """The URL is not one the caller may reach; the message says why."""
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -55,7 +59,12 @@ def refusal(address: str) -> str | None:
 
 
 def check_host(
-    host: str, port: int, *, allow_private: bool, resolver: Resolver = resolve
+    host: str,
+    port: int,
+    *,
+    allow_private: bool,
+    resolver: Resolver = resolve,
+    allow_setting: str = "UGC_WEBHOOKS_ALLOW_PRIVATE",
 ) -> list[str]:
     """The addresses of ``host``; :class:`UnsafeUrl` when it does not resolve, or (unless
     ``allow_private``) when any of them is not public."""
@@ -67,13 +76,18 @@ def check_host(
             reason = refusal(address)
             if reason is not None:
                 raise UnsafeUrl(
-                    f"host {host!r} resolves to {reason}: refused "
-                    "(UGC_WEBHOOKS_ALLOW_PRIVATE=true allows it)"
+                    f"host {host!r} resolves to {reason}: refused ({allow_setting}=true allows it)"
                 )
     return addresses
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> list[str]:
+def check_url(
+    url: str,
+    *,
+    allow_private: bool,
+    resolver: Resolver = resolve,
+    allow_setting: str = "UGC_WEBHOOKS_ALLOW_PRIVATE",
+) -> list[str]:
     """The addresses ``url``'s host resolves to; :class:`UnsafeUrl` when the URL is not
     http(s) with a host, carries credentials, or (unless ``allow_private``) reaches an address
     that is not public."""
@@ -86,15 +100,28 @@ def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) ->
         port = parts.port or SCHEMES[parts.scheme]
     except ValueError:
         raise UnsafeUrl("the URL's port is not a number from 1 to 65535") from None
-    return check_host(parts.hostname, port, allow_private=allow_private, resolver=resolver)
+    return check_host(
+        parts.hostname,
+        port,
+        allow_private=allow_private,
+        resolver=resolver,
+        allow_setting=allow_setting,
+    )
 
 
 class GuardedBackend(httpcore.SyncBackend):
     """Connects only to checked addresses of the host (TLS still verifies the host name)."""
 
-    def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver = resolve,
+        allow_setting: str = "UGC_WEBHOOKS_ALLOW_PRIVATE",
+    ) -> None:
         self.allow_private = allow_private
         self.resolver = resolver
+        self.allow_setting = allow_setting
 
     def connect_tcp(
         self,
@@ -104,7 +131,13 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = check_host(host, port, allow_private=self.allow_private, resolver=self.resolver)
+        addresses = check_host(
+            host,
+            port,
+            allow_private=self.allow_private,
+            resolver=self.resolver,
+            allow_setting=self.allow_setting,
+        )
         error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
@@ -118,12 +151,20 @@ class GuardedBackend(httpcore.SyncBackend):
 class GuardedTransport(httpx.HTTPTransport):
     """An httpx transport whose connections go through :class:`GuardedBackend`."""
 
-    def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver = resolve,
+        allow_setting: str = "UGC_WEBHOOKS_ALLOW_PRIVATE",
+    ) -> None:
         super().__init__(trust_env=False)
         # httpx has no public hook for the network backend; the pool is rebuilt with ours
         # (same defaults as HTTPTransport's).
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=httpx.Limits().max_connections,
-            network_backend=GuardedBackend(allow_private=allow_private, resolver=resolver),
+            network_backend=GuardedBackend(
+                allow_private=allow_private, resolver=resolver, allow_setting=allow_setting
+            ),
         )

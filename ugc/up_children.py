@@ -90,6 +90,8 @@ def child_commands(opts: UpOptions) -> list[tuple[str, list[str], dict[str, str]
             },
         ),
         ("webhooks", ["webhooks", "deliver"], {}),
+        # Copies of publishable posts' images, served from the API's origin (.ugc/media).
+        ("media", ["media", "worker"], {}),
     ]
     # Single-threaded workers, one per core, score more posts per second than one worker with
     # a thread per core (bench/classify_speed.py measures both): no thread synchronisation,

@@ -14,6 +14,7 @@ from classify.settings import ClassifySettings
 from classify.spikes.settings import SpikeSettings
 from contract.settings import KafkaSettings
 from curation_api.alerts.settings import AlertsSinkSettings
+from curation_api.media.settings import MediaSettings
 from curation_api.rights.settings import RightsWorkerSettings
 from curation_api.settings import ApiSettings
 from curation_api.webhooks.settings import WebhookSettings
@@ -22,10 +23,16 @@ from ingest.settings import IngestSettings
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
 # What each command reads, and which of its settings have no safe default in production.
+
+
+class ApiWithMedia(ApiSettings, MediaSettings):
+    """The API reads the media settings too (it serves the copies from the store)."""
+
+
 COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "topics create": (KafkaSettings, {"kafka_bootstrap_servers"}),
     "db upgrade": (ApiSettings, {"database_url"}),
-    "api": (ApiSettings, {"database_url", "moderator_api_key"}),
+    "api": (ApiWithMedia, {"database_url", "moderator_api_key"}),
     "sink": (ApiSettings, {"kafka_bootstrap_servers", "database_url", "moderator_api_key"}),
     "classify worker": (ClassifySettings, {"kafka_bootstrap_servers"}),
     "rights worker": (
@@ -38,6 +45,7 @@ COMMANDS: dict[str, tuple[type[BaseSettings], set[str]]] = {
         {"kafka_bootstrap_servers", "database_url", "moderator_api_key", "public_base_url"},
     ),
     "webhooks deliver": (WebhookSettings, {"database_url"}),
+    "media worker": (MediaSettings, {"database_url", "media_directory"}),
     # Credentials can only come from the secrets file: UGC_CRED_* variables are not settings.
     "ingest run": (
         IngestSettings,
@@ -122,6 +130,7 @@ def test_dependencies_wait_for_health_or_completion() -> None:
                 "alerts",
                 "alerts-sink",
                 "webhooks",
+                "media",
                 "rights-worker",
                 "ingest-rights",
                 "classify",

@@ -15,6 +15,7 @@ COPY curation_api ./curation_api
 COPY listening ./listening
 COPY database ./database
 COPY contract ./contract
+COPY widget ./widget
 RUN pip install .
 
 RUN useradd --create-home ugc && mkdir -p /var/lib/ugc && chown ugc /var/lib/ugc

@@ -31,6 +31,8 @@ $(VENV)/.installed: pyproject.toml
 		$(BIN)/pip install --quiet --no-deps --no-index "$(TORCH_SPEC)" 2>/dev/null || \
 		$(BIN)/pip install --quiet --index-url $(TORCH_CPU_INDEX) "$(TORCH_SPEC)"
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@command -v chromium >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+		{ sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); $$sudo apt-get update && $$sudo apt-get install -y chromium; }
 	touch $@
 
 run: setup

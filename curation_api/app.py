@@ -36,6 +36,8 @@ from curation_api.rights.routes import router as rights_router
 from curation_api.settings import ApiSettings
 from curation_api.stats.routes import router as stats_router
 from curation_api.webhooks.routes import router as webhooks_router
+from curation_api.widget.routes import PUBLIC_REPORT_PATH
+from curation_api.widget.routes import router as widget_router
 from database.engine import create_db_engine, create_read_session_factory, create_session_factory
 from listening.credentials import CredentialResolver
 
@@ -45,8 +47,11 @@ Moderate the posts the pipeline collected and scored, and publish the approved o
 * **Moderators** authenticate with the moderator key, as `X-API-Key: <key>` or
   `Authorization: Bearer <key>` (use *Authorize* above). An optional `X-Actor` header names the
   moderator in the audit log.
-* **Widgets** read `GET /v1/feeds/{slug}/posts` without a key: approved posts only, cacheable
-  (`Cache-Control`, weak `ETag`, `If-None-Match` → 304), CORS-enabled.
+* **Widgets** read `GET /v1/feeds/{slug}/posts` without a key: approved, rights-cleared posts
+  only, served from a cache of rendered pages (`Cache-Control`, strong `ETag`,
+  `If-None-Match` → 304), CORS-enabled. Sites embed a feed with `/widget.js` and
+  `<ugc-feed feed="slug">`, or an iframe of `/embed/{slug}`; a visitor's report
+  (`POST /v1/feeds/{slug}/posts/{post_id}/report`) sends a post back to the queue.
 * Lists are paged with an opaque `cursor`: pass the `next_cursor` of a page to get the next.
 """
 
@@ -87,12 +92,12 @@ class PublicFeedCORS:
 
     def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
         self.app = app
-        self.public_path = re.compile(PUBLIC_FEED_PATH)
+        self.public_path = re.compile(f"{PUBLIC_FEED_PATH}|{PUBLIC_REPORT_PATH}")
         self.cors = CORSMiddleware(
             app,
             allow_origins=origins,
-            allow_methods=["GET", "HEAD"],
-            allow_headers=["If-None-Match"],
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["If-None-Match", "Content-Type"],
             expose_headers=["ETag"],
             max_age=600,
         )
@@ -190,6 +195,7 @@ def create_app(
         terms_router,
         moderation_router,
         feeds_router,
+        widget_router,
     )
     for router in (
         *routers,

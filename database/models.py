@@ -68,6 +68,7 @@ class PostStatus(StrEnum):
 class ModerationVerb(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
+    REPORT = "report"  # a visitor reported the post from a widget: it went back to pending
 
 
 def _enum(enum: type[StrEnum], name: str) -> Enum:

@@ -123,6 +123,7 @@ STOP_ORDER = {
     "alerts": 2,
     "alerts-sink": 3,
     "ingest-rights": 4,
+    "media": 4,  # copies of what is publishable; nothing else waits for it
     "rights": 5,
     # Deliveries last: whatever the others stored is sent, and the receiver sees it.
     "webhooks": 6,

@@ -53,7 +53,7 @@ def post_actions(
     cursor: CursorQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ModerationActionRead]:
-    """The audit trail of a post: every approve and reject, oldest first."""
+    """The audit trail of a post: every approve, reject and public report, oldest first."""
     return service.actions(session, post_id, cursor=cursor, limit=limit)
 
 

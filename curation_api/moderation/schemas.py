@@ -191,7 +191,10 @@ class ModerationActionRead(BaseModel):
     id: int
     post_id: str
     action: ModerationVerb
-    actor: str = Field(description="The moderator's `X-Actor`, or `moderator`.")
+    actor: str = Field(
+        description="The moderator's `X-Actor`, or `moderator`; `public report` for a visitor's "
+        "report from a widget (`action` is `report`, `note` its reason)."
+    )
     note: str | None
     at: AwareDatetime
 

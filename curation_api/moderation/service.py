@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from contract import utcnow
@@ -89,6 +91,34 @@ def moderate(
     if status is PostStatus.APPROVED:
         emit(session, WebhookEventType.POST_APPROVED, approved_event(read, moderator), now=now)
     return read
+
+
+def return_to_queue(
+    session: Session, post_id: str, *, actor: str, reason: str, now: datetime
+) -> PostRead:
+    """Put a post back in the moderation queue (pending) because ``actor`` (a visitor's
+    report) says something is wrong with it, and log that with the ``reason``.
+
+    The post leaves every public feed at once, since they show approved posts only; a
+    moderator approves it again or rejects it. ``moderated_*`` keep the last moderator's
+    decision. Every report is logged, even on a post already pending: each reason is worth
+    reading. Changed through the ORM and flushed, so that whatever watches flushes of posts
+    (the feeds' cache) sees it.
+    """
+    post = repository.get_post(session, post_id, for_update=True)
+    if post is None:
+        raise _post_not_found(post_id)
+    if post.status != PostStatus.PENDING:
+        post.status = PostStatus.PENDING
+        post.updated_at = now
+    repository.add_action(
+        session,
+        ModerationAction(
+            post_id=post.post_id, action=ModerationVerb.REPORT, actor=actor, note=reason, at=now
+        ),
+    )
+    session.flush()
+    return PostRead.from_row(post)
 
 
 def approved_event(post: PostRead, moderator: Moderator) -> dict[str, object]:

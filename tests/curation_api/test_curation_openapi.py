@@ -45,6 +45,9 @@ def test_every_route_but_the_public_ones_requires_the_key(spec: dict[str, Any]) 
         "GET /terms/{slug}/{version}",
         "GET /healthz",
         "GET /media/{copy_id}/{width}.webp",
+        "GET /widget.js",
+        "GET /embed/{slug}",
+        "POST /v1/feeds/{slug}/posts/{post_id}/report",
     }
     for name, operation in operations(spec).items():
         if name in public:
@@ -63,6 +66,8 @@ def test_routes_on_one_post_or_feed_declare_their_404(spec: dict[str, Any]) -> N
         "GET /v1/posts/{post_id}/actions",
         "GET /v1/feeds/{slug}/posts",
         "DELETE /v1/feeds/{slug}",
+        "GET /v1/feeds/{slug}/embed",
+        "POST /v1/feeds/{slug}/posts/{post_id}/report",
     ):
         not_found = ops[name]["responses"]["404"]
         assert not_found["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")

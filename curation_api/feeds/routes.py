@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
@@ -83,19 +83,20 @@ def delete_feed(slug: str, _moderator: ModeratorDep, session: SessionDep) -> Non
     service.delete_feed(session, slug)
 
 
-@router.api_route(
-    "/{slug}/posts",
-    methods=["GET", "HEAD"],
-    response_model=Page[FeedPost],
-    responses={
-        status.HTTP_200_OK: {"headers": CACHE_HEADERS},
-        status.HTTP_304_NOT_MODIFIED: {
-            "description": "The page matches `If-None-Match`",
-            "headers": CACHE_HEADERS,
-        },
-        **error_responses(NotFound, InvalidCursor),
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"headers": CACHE_HEADERS},
+    status.HTTP_304_NOT_MODIFIED: {
+        "description": "The page matches `If-None-Match`",
+        "headers": CACHE_HEADERS,
     },
-)
+    **error_responses(NotFound, InvalidCursor),
+}
+
+
+# Two routes, not one with two methods: each operation needs its own id in the OpenAPI
+# document.
+@router.get("/{slug}/posts", response_model=Page[FeedPost], responses=PAGE_RESPONSES)
+@router.head("/{slug}/posts", response_model=Page[FeedPost], responses=PAGE_RESPONSES)
 def feed_posts(
     slug: str,
     request: Request,

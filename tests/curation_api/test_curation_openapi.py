@@ -110,3 +110,8 @@ def test_posts_document_their_detected_language_but_public_feed_posts_do_not(
     assert {"detected_language", "low_confidence"} <= set(schemas["PostRead"]["required"])
     assert set(schemas["DetectedLanguage"]["properties"]) == {"code", "confidence", "supported"}
     assert not {"detected_language", "low_confidence"} & set(schemas["FeedPost"]["properties"])
+
+
+def test_every_operation_has_its_own_id(spec: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for operation in operations(spec).values()]
+    assert len(ids) == len(set(ids))

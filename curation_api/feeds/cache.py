@@ -35,6 +35,7 @@ from database.models import Feed
 log = logging.getLogger(__name__)
 
 PageKey = tuple[str, str | None, int]
+RENDER_STRIPES = 64
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ class FeedPageCache:
         # Per feed: the version its next change was computed at, and that change.
         self._changes: dict[str, tuple[int, datetime | None]] = {}
         self._lock = threading.Lock()
+        # One render of a page at a time: when a change makes a popular page stale, the
+        # requests that arrive during its render wait for it instead of rendering it too.
+        self._rendering = [threading.Lock() for _ in range(RENDER_STRIPES)]
 
     def get(self, key: PageKey, now: datetime) -> CachedPage | None:
         """The page if it is still what a render would give at ``now``."""
@@ -170,6 +174,19 @@ class FeedPageCache:
         cached = self.get(key, now)
         if cached is not None:
             return cached
+        with self._rendering[hash(key) % RENDER_STRIPES]:
+            cached = self.get(key, now)  # rendered while we waited
+            if cached is not None:
+                return cached
+            return self._render(key, now, render, next_change)
+
+    def _render(
+        self,
+        key: PageKey,
+        now: datetime,
+        render: Callable[[], bytes],
+        next_change: Callable[[], datetime | None],
+    ) -> CachedPage:
         slug = key[0]
         version = self.versions.get(slug)  # before the queries: see the module's docstring
         started = self.clock()

@@ -5,6 +5,7 @@ Several worker processes: ``tests/e2e/test_feed_workers.py``."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from curation_api.app import create_app
+from curation_api.feeds.cache import FeedPageCache, FeedVersions
 from curation_api.settings import ApiSettings
 from curation_api.sink.repository import upsert_scored_posts
 from database.engine import create_db_engine, create_session_factory
@@ -244,3 +246,43 @@ def test_a_hit_grants_only_the_configured_origins(
             assert shop.headers["Access-Control-Allow-Origin"] == "https://shop.example"
             assert "access-control-allow-origin" not in other.headers
             assert other.headers["Vary"] == shop.headers["Vary"] == "Origin"
+
+
+class _KnownVersions(FeedVersions):
+    def __init__(self) -> None:
+        super().__init__(sessionmaker(), poll_s=1.0)
+
+    def get(self, slug: str) -> int | None:  # noqa: ARG002
+        return 1
+
+
+def test_requests_that_arrive_during_a_render_wait_for_it_instead_of_rendering_too() -> None:
+    cache = FeedPageCache(_KnownVersions(), max_pages=10, max_life_s=60)
+    rendering = threading.Event()
+    release = threading.Event()
+    renders: list[int] = []
+
+    def render() -> bytes:
+        renders.append(1)
+        rendering.set()
+        assert release.wait(10)
+        return b"[]"
+
+    now = T0
+    pages: list[bytes] = []
+    threads = [
+        threading.Thread(
+            target=lambda: pages.append(
+                cache.render(("wall", None, 20), now, render, lambda: None).body
+            )
+        )
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    assert rendering.wait(10)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert pages == [b"[]"] * 8
+    assert renders == [1]

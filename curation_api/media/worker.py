@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract import utcnow
-from curation_api.batch_steps import is_transient
 from curation_api.media import repository, service
 from curation_api.media.fetch import FetchFailed, MediaFetcher
 from curation_api.media.images import UnusableImage, resize
@@ -34,6 +33,7 @@ from curation_api.media.service import Draw, full_jitter
 from curation_api.media.settings import MediaSettings
 from curation_api.media.storage import MediaStore, store_from_settings
 from curation_api.outbound import Resolver, resolve
+from curation_api.polling import run_rounds
 from database.media_models import MediaCopy, MediaCopyState
 
 log = logging.getLogger(__name__)
@@ -93,18 +93,14 @@ class MediaWorker:
 
     def run(self, stop_event: threading.Event) -> None:
         """Work until ``stop_event`` is set; the copy in hand is finished first."""
-        log.info("media worker started")
-        while not stop_event.is_set():
-            try:
-                done = self.run_round(stop_event)
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("media round failed (%s); retrying later", exc)
-                done = MediaRound()
-            if done.attempted < self.settings.media_batch_size:
-                stop_event.wait(self.settings.media_poll_interval_s)
-        log.info("media worker stopped")
+        run_rounds(
+            "media worker",
+            lambda stop: self.run_round(stop).attempted,
+            batch_size=self.settings.media_batch_size,
+            poll_s=self.settings.media_poll_interval_s,
+            stop_event=stop_event,
+            log=log,
+        )
 
     def run_round(self, stop_event: threading.Event | None = None) -> MediaRound:
         """The three steps once, on at most a batch of each."""

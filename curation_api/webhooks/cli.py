@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import signal
 import threading
-from types import FrameType
 
 import click
 
-
-def _stop_on_signals(stop: threading.Event) -> None:
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        # Only ask: the delivery in hand is finished and recorded, then the loop exits.
-        click.echo(f"{signal.Signals(signum).name}: stopping", err=True)
-        stop.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+from curation_api.polling import stop_on_signals
 
 
 @click.group("webhooks")
@@ -31,7 +21,7 @@ def deliver_command() -> None:
     from curation_api.webhooks.settings import WebhookSettings
 
     stop = threading.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     click.echo("delivering webhooks (Ctrl-C stops)", err=True)
     run_delivery_worker(WebhookSettings(), stop)
     click.echo("webhook delivery stopped", err=True)
@@ -60,7 +50,7 @@ def listen_command(host: str, port: int, secret: str | None, fail: int) -> None:
         host=host, port=port, secret=secret, fail=fail, echo=lambda line: click.echo(line)
     )
     stop = threading.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     receiver.start()
     click.echo(f"listening on http://{host}:{receiver.port}/ (Ctrl-C stops)", err=True)
     while not stop.wait(0.5):

@@ -30,8 +30,8 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract import utcnow
-from curation_api.batch_steps import is_transient
 from curation_api.outbound import GuardedTransport, Resolver, UnsafeUrl, check_url, resolve
+from curation_api.polling import run_rounds
 from curation_api.webhooks import repository
 from curation_api.webhooks.settings import WebhookSettings
 from curation_api.webhooks.signing import body_of, signed_headers
@@ -139,18 +139,14 @@ class DeliveryWorker:
 
     def run(self, stop_event: threading.Event) -> None:
         """Deliver until ``stop_event`` is set; the delivery in hand is finished first."""
-        log.info("webhook delivery worker started")
-        while not stop_event.is_set():
-            try:
-                done = self.run_round(stop_event)
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                log.warning("webhook delivery round failed (%s); retrying later", exc)
-                done = DeliveryRound()
-            if done.attempted < self.settings.webhooks_batch_size:
-                stop_event.wait(self.settings.webhooks_poll_interval_s)
-        log.info("webhook delivery worker stopped")
+        run_rounds(
+            "webhook delivery worker",
+            lambda stop: self.run_round(stop).attempted,
+            batch_size=self.settings.webhooks_batch_size,
+            poll_s=self.settings.webhooks_poll_interval_s,
+            stop_event=stop_event,
+            log=log,
+        )
 
     def run_round(self, stop_event: threading.Event | None = None) -> DeliveryRound:
         """Send up to a batch of the deliveries due now, each claimed, sent and recorded."""
